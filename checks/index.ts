@@ -1,0 +1,44 @@
+// The check registry: adding a check is one module plus one line here. Order within a category is report order.
+import type { CheckDef } from '../src/engine/types.ts';
+import pythonPresent from './runtime/python-present.ts';
+import pythonInline from './runtime/python-inline.ts';
+import pythonFile from './runtime/python-file.ts';
+import javaPresent from './runtime/java-present.ts';
+import restrictedMode from './runtime/sudo-restricted.ts';
+import tmpWritable from './filesystem/tmp-writable.ts';
+import tmpExec from './filesystem/tmp-exec.ts';
+import tmpFree from './filesystem/tmp-free.ts';
+import shmSize from './filesystem/shm-size.ts';
+import workdirWritable from './filesystem/workdir-writable.ts';
+import rootfsReadonly from './filesystem/rootfs-readonly.ts';
+import memory from './resources/memory.ts';
+import oom from './resources/oom.ts';
+import cpu from './resources/cpu.ts';
+import pids from './resources/pids.ts';
+import jvmHeap from './resources/jvm-heap.ts';
+import overcommit from './resources/overcommit.ts';
+import ulimits from './resources/ulimits.ts';
+import nonRoot from './security/non-root.ts';
+import noNewPrivs from './security/no-new-privs.ts';
+import seccomp from './security/seccomp.ts';
+import capabilities from './security/capabilities.ts';
+import preload from './security/preload-agents.ts';
+import envRequired from './environment/required.ts';
+import envPlaceholders from './environment/placeholders.ts';
+import envRegion from './environment/region.ts';
+import envCloudProvider from './environment/cloud-provider.ts';
+import credAws from './credentials/aws.ts';
+import credAzure from './credentials/azure.ts';
+import credGcp from './credentials/gcp.ts';
+import tokenExpiry from './credentials/token-expiry.ts';
+import waivers from './config/waivers.ts';
+
+export const CHECKS: readonly CheckDef[] = [
+  pythonPresent, pythonInline, pythonFile, javaPresent, restrictedMode,
+  tmpWritable, tmpExec, tmpFree, shmSize, workdirWritable, rootfsReadonly,
+  memory, oom, cpu, pids, jvmHeap, overcommit, ulimits,
+  nonRoot, noNewPrivs, seccomp, capabilities, preload,
+  envRequired, envPlaceholders, envRegion, envCloudProvider,
+  credAws, credAzure, credGcp, tokenExpiry,
+  waivers,
+] as CheckDef[];

@@ -1,0 +1,100 @@
+// runner-doctor's command line. Every way it can end is an exit code from EXIT, and every error a
+// user can cause is one line on stderr (never a stack trace).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT } from '../engine/report.ts';
+import { UsageError } from './errors.ts';
+import { toolVersion } from './version.ts';
+
+const EXAMPLES: [string, string][] = [
+  ['$0 check --local', 'check the environment this runs in (a runner container, or any Linux host)'],
+  ['$0 check --local --output junit=doctor.xml --output json=doctor.json', 'terminal report plus JUnit and JSON in one run'],
+  ['$0 check --local --output json=- --fail-on warn', 'JSON on stdout; exit 1 on any warning'],
+  ['$0 check --local --only filesystem --skip filesystem.shm.size', 'select by category, skip one check by id'],
+  ['$0 list --json', 'the check catalogue as JSON'],
+  ['$0 explain runtime.python.file', 'what a check looks at, why it matters, how to fix it'],
+];
+
+const EPILOGUE = `Exit codes:
+  0  nothing at or above the --fail-on threshold
+  1  findings at or above the threshold (an error, i.e. a check that could not judge, counts as a failure)
+  2  usage or config error (bad flag, bad config file, unknown check)
+  3  could not run at all (the target could not be examined); reports are still written
+
+Environment: NO_COLOR, FORCE_COLOR, CI (plain output), KUBECONFIG.`;
+
+function fail(msg: string, code: number): never {
+  process.stderr.write(`runner-doctor: ${msg}\n`);
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = EXIT.ok as number;
+  const parser = yargs(argv)
+    .scriptName('runner-doctor')
+    .version(toolVersion())
+    .usage('$0 <command> [options]\n\nValidates and diagnoses data-platform runners on Kubernetes, check by check, with the fix for each finding.')
+    .command(
+      'check',
+      'run the checks and report',
+      (y) =>
+        y
+          .option('local', { type: 'boolean', describe: 'check the environment this process runs in (in-pod checks)' })
+          .option('output', { alias: 'o', type: 'string', array: true, describe: 'extra report: junit=PATH, json=PATH, text=PATH; PATH - is stdout (repeatable)' })
+          .option('fail-on', { choices: ['warn', 'fail'] as const, describe: 'lowest status that makes the exit code 1 (default fail)' })
+          .option('only', { type: 'string', array: true, describe: 'run only these check ids, categories or tags (comma-separated or repeated; id prefixes with *)' })
+          .option('skip', { type: 'string', array: true, describe: 'do not run these check ids, categories or tags' })
+          .option('config', { alias: 'c', type: 'string', describe: 'YAML config file (selection, fail-on, timeout, waivers)' })
+          .option('timeout', { type: 'number', describe: 'global deadline in seconds; unfinished checks become errors (default 120)' })
+          .option('check-timeout', { type: 'number', describe: 'per-check timeout in seconds (default 30)' })
+          .option('concurrency', { type: 'number', describe: 'checks run at once (default 8)' })
+          .option('root', { type: 'string', hidden: true, describe: 'path prefix for every file the local probe reads (fixture trees)' })
+          .example(EXAMPLES.slice(0, 4)),
+      async (args) => {
+        const { runCheckCommand } = await import('./check.ts');
+        code = await runCheckCommand(args);
+      },
+    )
+    .command(
+      'list',
+      'list the checks',
+      (y) => y.option('json', { type: 'boolean', describe: 'as JSON' }),
+      async (args) => {
+        const { listCommand } = await import('./catalog.ts');
+        code = listCommand(Boolean(args.json));
+      },
+    )
+    .command(
+      'explain <id>',
+      'explain a check: what it looks at, why, how to fix',
+      (y) => y.positional('id', { type: 'string', demandOption: true }),
+      async (args) => {
+        const { explainCommand } = await import('./catalog.ts');
+        code = explainCommand(String(args.id));
+      },
+    )
+    .example(EXAMPLES)
+    .epilogue(EPILOGUE)
+    .demandCommand(1, 'name a command: check, list or explain')
+    .strict()
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .help()
+    .fail((msg, err) => {
+      if (err && !(err instanceof UsageError)) throw err;
+      fail(`${(msg ?? err?.message ?? 'invalid usage').split('\n')[0]} (see runner-doctor --help)`, EXIT.usage);
+    });
+  await parser.parseAsync();
+  return code;
+}
+
+try {
+  const code = await main(hideBin(process.argv));
+  // Flush before exiting: stdout may be a pipe.
+  if (process.stdout.writableLength > 0) await new Promise<void>((r) => process.stdout.once('drain', () => r()));
+  process.exit(code);
+} catch (e) {
+  if (e instanceof UsageError) fail(e.message, EXIT.usage);
+  const msg = e instanceof Error ? e.message : String(e);
+  fail(`internal error: ${msg.split('\n')[0]} (please report this with the command you ran)`, EXIT.couldNotRun);
+}

@@ -2,6 +2,7 @@
 // Stable order, no ANSI unless `color` is asked for (the interactive reporter reuses this with colour).
 import type { Report } from '../src/engine/report.ts';
 import type { CheckResult, Status } from '../src/engine/types.ts';
+import { cleanText } from '../src/redact/redact.ts';
 
 export const SYMBOL: Record<Status, string> = { pass: '✔', info: 'ℹ', warn: '‼', fail: '✖', error: '⁉', skip: '○' };
 const COLOR: Record<Status, string> = { pass: '32', info: '36', warn: '33', fail: '31', error: '35', skip: '90' };
@@ -16,7 +17,7 @@ export function paint(on: boolean | undefined, code: string, s: string): string 
 
 export function resultLine(r: CheckResult, showTarget: boolean, color?: boolean): string {
   const target = showTarget ? ` [${r.target}]` : '';
-  return `  ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.checkId}${target}  ${paint(color && r.status === 'skip', '90', r.message)}`;
+  return `  ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.checkId}${target}  ${paint(color && r.status === 'skip', '90', cleanText(r.message))}`;
 }
 
 export function summaryLine(report: Report): string {
@@ -31,7 +32,7 @@ export function remediationSteps(report: Report, showTarget: boolean, color?: bo
   todo.sort((a, b) => (rank[a.status] ?? 3) - (rank[b.status] ?? 3));
   const out: string[] = [];
   todo.forEach((r, i) => {
-    out.push(`${String(i + 1).padStart(3)}. ${paint(color, COLOR[r.status], `[${r.status.toUpperCase()}]`)} ${r.checkId}${showTarget ? ` [${r.target}]` : ''}: ${r.message}`);
+    out.push(`${String(i + 1).padStart(3)}. ${paint(color, COLOR[r.status], `[${r.status.toUpperCase()}]`)} ${r.checkId}${showTarget ? ` [${r.target}]` : ''}: ${cleanText(r.message)}`);
     if (r.remediation) {
       out.push(`       → ${r.remediation.text}`);
       if (r.remediation.command) out.push(`         $ ${r.remediation.command}`);

@@ -23,6 +23,7 @@ export interface CheckArgs {
   checkTimeout?: number;
   concurrency?: number;
   root?: string;
+  probeShell?: string;
 }
 
 /** Colour for the final text: on a TTY unless NO_COLOR; forced by FORCE_COLOR (not 0) anywhere. */
@@ -93,7 +94,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
 
   const configFacts = { path: config?.path, waivers: config?.waivers ?? [], now: started };
   const targets: PlannedTarget[] = [
-    { target: { kind: 'local', name: 'local' }, scopes: ['local', 'pod'], source: localFactSource({ root: args.root ?? '' }, configFacts) },
+    { target: { kind: 'local', name: 'local' }, scopes: ['local', 'pod'], source: localFactSource({ root: args.root ?? '', shell: args.probeShell }, configFacts) },
   ];
   const planned = targets.flatMap((t) => selection.checks.filter((c) => t.scopes.includes(c.scope)).map((c: CheckDef) => ({ check: c, target: t.target.name })));
 
@@ -126,8 +127,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   };
   // The probe could not run at all: every result is that same error; say so once, as a fatal.
   const probeErrors = outcome.results.filter((r) => r.scope === 'pod' && r.status === 'error' && r.details?.reason === 'probe');
-  const podResults = outcome.results.filter((r) => r.scope === 'pod');
-  if (podResults.length > 0 && probeErrors.length === podResults.length) {
+  const judged = outcome.results.some((r) => r.scope === 'pod' && r.status !== 'error' && r.status !== 'skip');
+  if (probeErrors.length > 0 && !judged) {
     report.fatal = { message: `the local probe failed: ${probeErrors[0]!.message}`, remediation: probeErrors[0]!.remediation?.text ?? 'see runner-doctor --help' };
   }
 

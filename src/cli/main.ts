@@ -49,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
           .option('check-timeout', { type: 'number', describe: 'per-check timeout in seconds (default 30)' })
           .option('concurrency', { type: 'number', describe: 'checks run at once (default 8)' })
           .option('root', { type: 'string', hidden: true, describe: 'path prefix for every file the local probe reads (fixture trees)' })
+          .option('probe-shell', { type: 'string', hidden: true, describe: 'shell that runs the local probe (default /bin/sh)' })
           .example(EXAMPLES.slice(0, 4)),
       async (args) => {
         const { runCheckCommand } = await import('./check.ts');
@@ -78,11 +79,12 @@ async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command: check, list or explain')
     .strict()
     .recommendCommands()
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(null)
     .help()
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
-      fail(`${(msg ?? err?.message ?? 'invalid usage').split('\n')[0]} (see runner-doctor --help)`, EXIT.usage);
+      if (err) fail(err.message, EXIT.usage);
+      fail(`${(msg ?? 'invalid usage').split('\n')[0]} (see runner-doctor --help)`, EXIT.usage);
     });
   await parser.parseAsync();
   return code;

@@ -36,10 +36,12 @@ export async function parseConfig(text: string, path: string): Promise<DoctorCon
     throw new ConfigError(`${path}:${lineOf(e.pos[0]) ?? '?'}: not valid YAML: ${e.message.split('\n')[0]}`);
   }
   const data: unknown = doc.toJS() ?? {};
-  const ajv = new Ajv({ allErrors: false, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(schema);
   if (!validate(data)) {
-    const err = validate.errors![0]!;
+    // A misspelt key also makes a required key "missing": name the misspelling, the root cause.
+    const rank = (k: string) => (k === 'additionalProperties' ? 0 : k === 'required' ? 2 : 1);
+    const err = [...validate.errors!].sort((a, b) => rank(a.keyword) - rank(b.keyword))[0]!;
     const segments: (string | number)[] = err.instancePath.split('/').slice(1).map((s: string) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
     let key = segments.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '') || '(top level)';
     let node = doc.getIn(segments, true);

@@ -32,6 +32,17 @@ import credAzure from './credentials/azure.ts';
 import credGcp from './credentials/gcp.ts';
 import tokenExpiry from './credentials/token-expiry.ts';
 import waivers from './config/waivers.ts';
+import clusterVersion from './cluster/version.ts';
+import runnerPods from './workload/runner-pods.ts';
+import podHealth from './workload/pod-health.ts';
+import image from './workload/image.ts';
+import placeholders from './workload/placeholders.ts';
+import secrets from './workload/secrets.ts';
+import serviceAccount from './identity/service-account.ts';
+import podSecurity from './security/pod-security.ts';
+import agents from './security/agents.ts';
+import hpa from './scaling/hpa.ts';
+import netpol from './network/policy.ts';
 
 export const CHECKS: readonly CheckDef[] = [
   pythonPresent, pythonInline, pythonFile, javaPresent, restrictedMode,
@@ -41,4 +52,5 @@ export const CHECKS: readonly CheckDef[] = [
   envRequired, envPlaceholders, envRegion, envCloudProvider,
   credAws, credAzure, credGcp, tokenExpiry,
   waivers,
+  clusterVersion, runnerPods, podHealth, image, placeholders, secrets, serviceAccount, podSecurity, agents, hpa, netpol,
 ] as CheckDef[];

@@ -7,6 +7,7 @@ import { runChecks, summarize, type PlannedTarget } from '../engine/run.ts';
 import { EXIT, exitCodeFor, SCHEMA_VERSION, type Report } from '../engine/report.ts';
 import { selectChecks, splitList } from '../engine/select.ts';
 import type { CheckDef } from '../engine/types.ts';
+import type { ClusterPlan } from './cluster-plan.ts';
 import { isSecretName, SecretScrubber } from '../redact/redact.ts';
 import { UsageError } from './errors.ts';
 import { parseOutputs, writeOutputs, type OutputSpec } from './outputs.ts';
@@ -24,6 +25,11 @@ export interface CheckArgs {
   concurrency?: number;
   root?: string;
   probeShell?: string;
+  namespace?: string;
+  kubeconfig?: string;
+  context?: string;
+  release?: string;
+  pod?: string;
 }
 
 /** Colour for the final text: on a TTY unless NO_COLOR; forced by FORCE_COLOR (not 0) anywhere. */
@@ -53,7 +59,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   // Outputs are parsed first so that even a config error leaves a report behind.
   const outputs: OutputSpec[] = parseOutputs(args.output ?? []);
   const stdoutTaken = outputs.some((o) => o.path === '-');
-  const description = args.local ? `local environment (${hostname()})` : 'cluster';
+  let description = args.local ? `local environment (${hostname()})` : 'cluster';
 
   const fatalReport = (message: string, remediation: string, failOn: 'warn' | 'fail' = 'fail'): Report => ({
     schemaVersion: SCHEMA_VERSION,
@@ -87,15 +93,20 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const checkTimeoutS = positive('check-timeout', args.checkTimeout) ?? 30;
   if (args.concurrency !== undefined && (!Number.isInteger(args.concurrency) || args.concurrency < 1)) throw new UsageError(`--concurrency must be a whole number ≥ 1, not ${args.concurrency}`);
 
-  if (!args.local) {
-    await writeOutputs(outputs, fatalReport('no target: this build examines --local only', 'run `runner-doctor check --local`'), scrubber).catch(() => {});
-    throw new UsageError('say what to check: --local (the environment this runs in)');
-  }
-
   const configFacts = { path: config?.path, waivers: config?.waivers ?? [], now: started };
-  const targets: PlannedTarget[] = [
-    { target: { kind: 'local', name: 'local' }, scopes: ['local', 'pod'], source: localFactSource({ root: args.root ?? '', shell: args.probeShell }, configFacts) },
-  ];
+  let targets: PlannedTarget[];
+  let fatal: Report['fatal'];
+  let cluster: ClusterPlan | undefined;
+  if (args.local) {
+    targets = [{ target: { kind: 'local', name: 'local' }, scopes: ['local', 'pod'], source: localFactSource({ root: args.root ?? '', shell: args.probeShell }, configFacts) }];
+  } else {
+    if (args.pod && !args.namespace) throw new UsageError('--pod needs --namespace');
+    const { planCluster } = await import('./cluster-plan.ts');
+    cluster = await planCluster({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace, release: args.release, pod: args.pod, probeTimeoutMs: checkTimeoutS * 1000 }, configFacts);
+    targets = cluster.targets;
+    fatal = cluster.fatal;
+  }
+  description = cluster?.description ?? description;
   const planned = targets.flatMap((t) => selection.checks.filter((c) => t.scopes.includes(c.scope)).map((c: CheckDef) => ({ check: c, target: t.target.name })));
 
   const interactive = process.stdout.isTTY === true && !process.env.CI && !stdoutTaken;
@@ -116,19 +127,24 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const report: Report = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'runner-doctor', version },
-    target: { mode: 'local', description },
+    target: { mode: args.local ? 'local' : 'cluster', description, ...(cluster?.namespace ? { namespace: cluster.namespace } : {}), ...(cluster?.context ? { context: cluster.context } : {}) },
     startedAt: outcome.startedAt.toISOString(),
     finishedAt: outcome.finishedAt.toISOString(),
     durationMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
     failOn,
     summary: outcome.summary,
     results: outcome.results,
-    notes: outcome.deadlineHit ? [`the global deadline (${timeoutS} s) passed: unfinished checks are reported as errors`] : [],
+    notes: [
+      ...(outcome.deadlineHit ? [`the global deadline (${timeoutS} s) passed: unfinished checks are reported as errors`] : []),
+      ...(cluster ? cluster.notes : []),
+      ...(cluster ? [`${cluster.client.requests} Kubernetes API requests`] : []),
+    ],
   };
   // The probe could not run at all: every result is that same error; say so once, as a fatal.
   const probeErrors = outcome.results.filter((r) => r.scope === 'pod' && r.status === 'error' && r.details?.reason === 'probe');
   const judged = outcome.results.some((r) => r.scope === 'pod' && r.status !== 'error' && r.status !== 'skip');
-  if (probeErrors.length > 0 && !judged) {
+  if (fatal) report.fatal = fatal;
+  else if (args.local && probeErrors.length > 0 && !judged) {
     report.fatal = { message: `the local probe failed: ${probeErrors[0]!.message}`, remediation: probeErrors[0]!.remediation?.text ?? 'see runner-doctor --help' };
   }
 

@@ -7,6 +7,7 @@ import { UsageError } from './errors.ts';
 import { toolVersion } from './version.ts';
 
 const EXAMPLES: [string, string][] = [
+  ['$0 check --namespace matillion', 'the live deployment: cluster checks, and in-pod checks in every runner pod through exec'],
   ['$0 check --local', 'check the environment this runs in (a runner container, or any Linux host)'],
   ['$0 check --local --output junit=doctor.xml --output json=doctor.json', 'terminal report plus JUnit and JSON in one run'],
   ['$0 check --local --output json=- --fail-on warn', 'JSON on stdout; exit 1 on any warning'],
@@ -40,6 +41,12 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .option('local', { type: 'boolean', describe: 'check the environment this process runs in (in-pod checks)' })
+          .option('namespace', { alias: 'n', type: 'string', describe: 'namespace of the runner (all namespaces when omitted)' })
+          .option('release', { type: 'string', describe: 'Helm release name: only pods with app.kubernetes.io/instance=<release>' })
+          .option('pod', { type: 'string', describe: 'examine this one pod (needs --namespace)' })
+          .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)' })
+          .option('context', { type: 'string', describe: 'kubeconfig context' })
+          .conflicts('local', ['namespace', 'pod', 'release'])
           .option('output', { alias: 'o', type: 'string', array: true, describe: 'extra report: junit=PATH, json=PATH, text=PATH; PATH - is stdout (repeatable)' })
           .option('fail-on', { choices: ['warn', 'fail'] as const, describe: 'lowest status that makes the exit code 1 (default fail)' })
           .option('only', { type: 'string', array: true, describe: 'run only these check ids, categories or tags (comma-separated or repeated; id prefixes with *)' })
@@ -50,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
           .option('concurrency', { type: 'number', describe: 'checks run at once (default 8)' })
           .option('root', { type: 'string', hidden: true, describe: 'path prefix for every file the local probe reads (fixture trees)' })
           .option('probe-shell', { type: 'string', hidden: true, describe: 'shell that runs the local probe (default /bin/sh)' })
-          .example(EXAMPLES.slice(0, 4)),
+          .example(EXAMPLES.slice(0, 5)),
       async (args) => {
         const { runCheckCommand } = await import('./check.ts');
         code = await runCheckCommand(args);

@@ -1,6 +1,7 @@
 // Every fact a check can ask for, by name. A collector provides each one per target.
 import type { ProbeFacts } from '../probe/facts.ts';
 import type { Waiver } from '../engine/waivers.ts';
+import type { KubeSnapshot } from './kube/snapshot.ts';
 
 export interface RunConfigFacts {
   /** The config file the run used, if any. */
@@ -14,6 +15,8 @@ export interface FactMap {
   probe: ProbeFacts;
   /** The run's own configuration (waivers), for checks about the doctor's setup. */
   config: RunConfigFacts;
+  /** The cluster through the Kubernetes API: one shared, lazily collected snapshot. */
+  kube: KubeSnapshot;
 }
 
 export type FactName = keyof FactMap;

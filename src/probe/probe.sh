@@ -56,7 +56,7 @@ fi
 JV=$(command -v java 2>/dev/null)
 kv java.path "$JV"
 if [ -n "$JV" ]; then
-  out=$($TO java -version 2>&1); kv java.version "$(printf '%s' "$out" | head -n 1)"
+  out=$($TO java -version 2>&1); kv java.version "$(printf '%s\n' "$out" | sed -n '/version "/{p;q;}')"
 fi
 # JVM flags of running java processes: only -X options, so no -Dsecret=... ever leaves.
 for f in $(grep -l java "$R"/proc/[0-9]*/cmdline 2>/dev/null | head -n 20); do

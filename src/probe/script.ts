@@ -15,8 +15,10 @@ export function newNonce(): string {
   return randomBytes(6).toString('hex');
 }
 
-/** The script with its parameters bound, for `sh -c` where no environment can be passed (exec in a pod). */
-export function boundProbeScript(nonce: string, root = ''): string {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  return `RD_NONCE=${q(nonce)}; RD_ROOT=${q(root)}\n${probeScript()}`;
+/**
+ * The script with its nonce bound, for `sh -c` where no environment can be passed (exec in a pod).
+ * RD_ROOT is left to the pod's environment (empty in a real pod; a fixture tree for fake pods in tests).
+ */
+export function boundProbeScript(nonce: string): string {
+  return `RD_NONCE='${nonce.replace(/[^a-f0-9]/g, '')}'\n${probeScript()}`;
 }

@@ -113,6 +113,14 @@ export function runnerObjects(o: FixtureOpts = {}): object[] {
         },
       },
     },
+    // A custom metrics API for the HPA. Served locally (no backing service), so the aggregator marks it
+    // Available without a real adapter: the fixture's stand-in for prometheus-adapter.
+    {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1beta1.custom.metrics.k8s.io' },
+      spec: { group: 'custom.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100 },
+    },
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -153,7 +161,7 @@ export async function runnerPods(c: Cluster): Promise<PodRef[]> {
 }
 
 /** Gives a fake runner pod a container-like root for the probe and the pod's env on exec. */
-export async function wireRunnerPod(c: Cluster, pod: PodRef, fixture: FixtureOptions = {}, extraEnv: Record<string, string> = {}): Promise<void> {
+export async function wireRunnerPod(c: Cluster, pod: PodRef, fixture: FixtureOptions = {}, extraEnv: Record<string, string> = {}, namespace = NS): Promise<void> {
   const tokenPath = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
   const awsEnv = pod.env.CLOUD_PROVIDER === 'AWS' ? { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/matillion-runner', AWS_WEB_IDENTITY_TOKEN_FILE: tokenPath } : {};
   const fx = makeFixture({
@@ -162,7 +170,7 @@ export async function wireRunnerPod(c: Cluster, pod: PodRef, fixture: FixtureOpt
     files: { [tokenPath]: fakeJwt({ exp: Math.floor(Date.now() / 1000) + 86400, sub: `system:serviceaccount:${NS}:${FULLNAME}-sa` }) },
     ...fixture,
   });
-  await c.enableExec(NS, pod.name, { ...pod.env, ...awsEnv, JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75', ...fx.env, RD_ROOT: fx.root, ...extraEnv } as Record<string, string>);
+  await c.enableExec(namespace, pod.name, { ...pod.env, ...awsEnv, JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75', ...fx.env, RD_ROOT: fx.root, ...extraEnv } as Record<string, string>);
 }
 
 /** Applies the chart-like objects and waits until `replicas` runner pods are Running and exec-able. */

@@ -1,0 +1,244 @@
+// Access to the Kubernetes API: kubeconfig loading (file, context, in-cluster), one request path with
+// the kubeconfig's auth applied by client-node, a per-request timeout, retries on 429/5xx honouring
+// Retry-After, pagination, a request counter, and every failure classified into one line that says
+// what is wrong and what to do.
+import https from 'node:https';
+import http from 'node:http';
+import { X509Certificate } from 'node:crypto';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { FactError } from '../fact-map.ts';
+
+export type KubeErrorKind = 'unreachable' | 'unauthorized' | 'forbidden' | 'not-found' | 'timeout' | 'tls' | 'server' | 'config';
+
+export class KubeError extends FactError {
+  readonly status?: number;
+  readonly kubeKind: KubeErrorKind;
+  constructor(kind: KubeErrorKind, message: string, remediation: string, status?: number) {
+    super(kind, message, remediation);
+    this.kubeKind = kind;
+    this.status = status;
+  }
+}
+
+export interface Access {
+  kc: KubeConfig;
+  server: string;
+  context: string;
+  /** The kubeconfig context's namespace, if any. */
+  defaultNamespace?: string;
+  inCluster: boolean;
+}
+
+/** Loads credentials: --kubeconfig, else $KUBECONFIG / ~/.kube/config, else the in-cluster ServiceAccount. */
+export async function loadAccess(opts: { kubeconfig?: string; context?: string }): Promise<Access> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new KubeError('config', `cannot load the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${firstLine(e)}`, 'point --kubeconfig (or KUBECONFIG) at a valid kubeconfig, e.g. from `aws eks update-kubeconfig` or `az aks get-credentials`');
+  }
+  if (opts.context) {
+    if (!kc.getContexts().some((c) => c.name === opts.context)) {
+      throw new KubeError('config', `kubeconfig has no context "${opts.context}" (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`, 'pick one of the listed contexts with --context');
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster?.server || cluster.server === 'http://localhost:8080' && !process.env.KUBERNETES_SERVICE_HOST && !opts.kubeconfig && !process.env.KUBECONFIG) {
+    throw new KubeError('config', 'no kubeconfig found and not running inside a cluster', 'set KUBECONFIG or pass --kubeconfig; inside a cluster, run as a Job with a ServiceAccount (see deploy/)');
+  }
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  return { kc, server: cluster.server.replace(/\/$/, ''), context: kc.getCurrentContext(), defaultNamespace: ctx?.namespace, inCluster: kc.getCurrentContext() === 'inClusterContext' };
+}
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH';
+  body?: unknown;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Accept header; JSON by default. */
+  accept?: string;
+  /** Return the raw body instead of parsing JSON. */
+  raw?: boolean;
+  /** Query string (e.g. dryRun=All). */
+  query?: Record<string, string>;
+  /** Receives the API server's `Warning` headers (admission warnings). */
+  onWarnings?: (warnings: string[]) => void;
+  contentType?: string;
+}
+
+interface Resp {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export class KubeClient {
+  readonly access: Access;
+  /** Every HTTP request sent (retries included): the figure the efficiency test bounds. */
+  requests = 0;
+  readonly #maxBody: number;
+  constructor(access: Access, opts: { maxBodyBytes?: number } = {}) {
+    this.access = access;
+    this.#maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  }
+
+  async #send(path: string, o: RequestOptions): Promise<Resp> {
+    const url = new URL(this.access.server + path);
+    const reqOpts: https.RequestOptions = {
+      method: o.method ?? 'GET',
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname + (o.query ? `${url.search ? `${url.search}&` : '?'}${new URLSearchParams(o.query)}` : url.search),
+      headers: { Accept: o.accept ?? 'application/json', 'User-Agent': 'runner-doctor', ...(o.body ? { 'Content-Type': o.contentType ?? 'application/json' } : {}) },
+      timeout: o.timeoutMs ?? 15_000,
+    };
+    await this.access.kc.applyToHTTPSOptions(reqOpts);
+    this.requests++;
+    const lib = url.protocol === 'http:' ? http : https;
+    return new Promise<Resp>((resolve, reject) => {
+      const req = lib.request({ ...reqOpts, signal: o.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (b: Buffer) => {
+          size += b.length;
+          if (size > this.#maxBody) req.destroy(new Error(`response larger than ${this.#maxBody} bytes`));
+          else chunks.push(b);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(o.body ? JSON.stringify(o.body) : undefined);
+    });
+  }
+
+  /** One API call: retried on 429/5xx/connection resets with backoff (Retry-After honoured), classified on failure. */
+  async request<T>(path: string, o: RequestOptions = {}): Promise<T> {
+    const what = `${o.method ?? 'GET'} ${path.split('?')[0]}`;
+    for (let attempt = 0; ; attempt++) {
+      let resp: Resp;
+      try {
+        resp = await this.#send(path, o);
+      } catch (e) {
+        const err = this.#classifyNetwork(e, what);
+        if (attempt < 2 && err.kubeKind !== 'tls' && (e as NodeJS.ErrnoException).code === 'ECONNRESET' && !o.signal?.aborted) {
+          await sleep(200 * 2 ** attempt, o.signal);
+          continue;
+        }
+        throw err;
+      }
+      if (o.onWarnings) {
+        const w = resp.headers.warning;
+        o.onWarnings(parseWarnings(Array.isArray(w) ? w.join(', ') : (w ?? '')));
+      }
+      if (resp.status >= 200 && resp.status < 300) return (o.raw ? resp.body : JSON.parse(resp.body)) as T;
+      if ((resp.status === 429 || resp.status >= 500) && attempt < 3 && !o.signal?.aborted) {
+        const ra = Number(resp.headers['retry-after']);
+        await sleep(Number.isFinite(ra) && ra > 0 ? Math.min(ra, 10) * 1000 : 250 * 2 ** attempt, o.signal);
+        continue;
+      }
+      throw this.#classifyStatus(resp, what);
+    }
+  }
+
+  /** A LIST, all pages (limit/continue), as one array. */
+  async list<T>(path: string, o: { labelSelector?: string; fieldSelector?: string; limit?: number; signal?: AbortSignal } = {}): Promise<T[]> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    do {
+      const q = new URLSearchParams();
+      q.set('limit', String(o.limit ?? 500));
+      if (o.labelSelector) q.set('labelSelector', o.labelSelector);
+      if (o.fieldSelector) q.set('fieldSelector', o.fieldSelector);
+      if (cont) q.set('continue', cont);
+      const page = await this.request<{ items?: T[]; metadata?: { continue?: string } }>(`${path}?${q}`, { signal: o.signal });
+      items.push(...(page.items ?? []));
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+    return items;
+  }
+
+  #classifyNetwork(e: unknown, what: string): KubeError {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    const host = new URL(this.access.server).host;
+    const msg = firstLine(e);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeError('unreachable', `API server unreachable: DNS lookup of ${new URL(this.access.server).hostname} failed`, 'check the server address in the kubeconfig, your DNS and VPN; private clusters need a path to the private endpoint');
+    if (code === 'ECONNREFUSED') return new KubeError('unreachable', `API server unreachable: connection to ${host} refused`, 'check that the API server is up and the kubeconfig points at the right address and port');
+    if (code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || msg === 'timeout') return new KubeError('timeout', `API server did not answer ${what} in time (${host})`, 'check network access to the API server (authorized IP ranges, VPN, firewall); raise --timeout on a slow link');
+    if (/certificate|self[- ]signed|CERT_|unable to verify/i.test(`${code} ${msg}`)) return new KubeError('tls', `TLS with the API server failed: ${msg}`, 'the kubeconfig\'s certificate-authority does not match the server; refresh the kubeconfig');
+    if ((e as Error).name === 'AbortError') return new KubeError('timeout', `${what} was cancelled (deadline)`, 'raise --timeout');
+    return new KubeError('unreachable', `API request ${what} failed: ${msg}`, 'check the kubeconfig and network access to the API server');
+  }
+
+  #classifyStatus(resp: Resp, what: string): KubeError {
+    let status: { message?: string; reason?: string; details?: { kind?: string; group?: string; name?: string } } = {};
+    try {
+      status = JSON.parse(resp.body);
+    } catch {
+      /* not a Status object */
+    }
+    const message = (status.message ?? resp.body.slice(0, 200)).split('\n')[0]!;
+    if (resp.status === 401) {
+      const expired = this.#credentialExpiry();
+      return new KubeError('unauthorized', `unauthorized: the API server rejected the credentials${expired ? ` (${expired})` : ' (bad or expired token or certificate)'}`, 'refresh the kubeconfig: `aws eks update-kubeconfig`, `az aks get-credentials` or `gcloud container clusters get-credentials`; for a Job, check its ServiceAccount token', 401);
+    }
+    if (resp.status === 403) return forbidden(message);
+    if (resp.status === 404) return new KubeError('not-found', `not found: ${what}${status.details?.name ? ` (${status.details.kind ?? 'object'} ${status.details.name})` : ''}`, 'check the namespace and names; the API may not be served by this cluster', 404);
+    return new KubeError('server', `API server answered ${resp.status} to ${what}: ${message}`, 'retry later; if it persists, the API server or an aggregated API is unhealthy', resp.status);
+  }
+
+  /** Explains why credentials were refused when the kubeconfig itself shows it: an expired certificate or token. */
+  #credentialExpiry(): string | undefined {
+    const user = this.access.kc.getCurrentUser();
+    try {
+      const pem = user?.certData ? Buffer.from(user.certData, 'base64') : undefined;
+      if (pem) {
+        const cert = new X509Certificate(pem);
+        if (Date.parse(cert.validTo) < Date.now()) return `the client certificate expired on ${new Date(cert.validTo).toISOString()}`;
+      }
+      const token = user?.token;
+      const payload = token?.split('.')[1];
+      if (payload) {
+        const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: number }).exp;
+        if (exp && exp * 1000 < Date.now()) return `the token expired at ${new Date(exp * 1000).toISOString()}`;
+      }
+    } catch {
+      /* not decodable: say nothing more */
+    }
+    return undefined;
+  }
+}
+
+/** 403: names the verb, resource and namespace, and the RBAC rule that would allow it. */
+export function forbidden(message: string): KubeError {
+  const m = message.match(/cannot (\w+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?/);
+  if (!m) return new KubeError('forbidden', `forbidden: ${message}`, 'grant the doctor\'s identity read access (see deploy/rbac.yaml)', 403);
+  const [, verb, resource, group = '', ns] = m;
+  const [res, sub] = resource!.split('/');
+  const rule = ruleText(verb!, group, sub ? `${res}/${sub}` : res!);
+  return new KubeError('forbidden', `forbidden: cannot ${verb} ${resource}${ns ? ` in namespace ${ns}` : ' cluster-wide'} (needs ${rule})`, `add ${rule} to a ${ns ? `Role in namespace ${ns}` : 'ClusterRole'} bound to the doctor's identity (deploy/rbac.yaml has the full least-privilege set)`, 403);
+}
+
+export function ruleText(verb: string, group: string, resource: string): string {
+  return `{apiGroups: ["${group}"], resources: ["${resource}"], verbs: ["${verb}"]}`;
+}
+
+/** RFC 7234 Warning header values (`299 - "text"`, several joined by ", "), unquoted. */
+export function parseWarnings(header: string): string[] {
+  const out: string[] = [];
+  const re = /\d{3} \S+ "((?:[^"\\]|\\.)*)"/g;
+  for (let m = re.exec(header); m; m = re.exec(header)) out.push(m[1]!.replace(/\\(.)/g, '$1'));
+  return out;
+}

@@ -1,0 +1,113 @@
+// Runs the probe in a runner pod through the exec API: `sh -c <script>` (so ending stdin cannot close
+// the socket on older exec protocols), a hard timeout that terminates the socket, an output cap, and
+// the exit status read from the status channel. The output is then parsed as untrusted.
+import { Writable } from 'node:stream';
+import type { V1Status } from '@kubernetes/client-node';
+import { FactError } from '../fact-map.ts';
+import { boundProbeScript, newNonce } from '../../probe/script.ts';
+import { parseRaw, ProbeParseError, toFacts } from '../../probe/parse.ts';
+import type { ProbeFacts } from '../../probe/facts.ts';
+import type { Access } from './client.ts';
+
+export interface ExecOutcome {
+  stdout: string;
+  stderr: string;
+  /** null when the status did not say (socket closed, timed out). */
+  exitCode: number | null;
+  truncated: boolean;
+  timedOut: boolean;
+}
+
+/** The exit code from an exec status: the standard NonZeroExitCode cause, or `exit status N` in the message (kwok). */
+export function exitCodeOf(status: V1Status): number | null {
+  if (status.status === 'Success') return 0;
+  const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+  if (cause?.message && /^\d+$/.test(cause.message)) return Number(cause.message);
+  const m = status.message?.match(/exit (?:status|code) (\d+)/);
+  return m ? Number(m[1]) : null;
+}
+
+export async function execInPod(access: Access, ns: string, pod: string, container: string, command: string[], opts: { timeoutMs: number; maxBytes: number; signal?: AbortSignal; onRequest?: () => void }): Promise<ExecOutcome> {
+  const { Exec } = await import('@kubernetes/client-node');
+  const out: Buffer[] = [];
+  let outSize = 0;
+  let truncated = false;
+  let err = '';
+  const stdout = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (outSize < opts.maxBytes) {
+        out.push(chunk.subarray(0, opts.maxBytes - outSize));
+        if (outSize + chunk.length > opts.maxBytes) truncated = true;
+      } else truncated = true;
+      outSize += chunk.length;
+      cb();
+    },
+  });
+  const stderr = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (err.length < 4096) err += chunk.toString('utf8');
+      cb();
+    },
+  });
+  return new Promise<ExecOutcome>((resolve, reject) => {
+    let settled = false;
+    let ws: { terminate(): void; on(ev: string, f: () => void): void } | undefined;
+    const finish = (exitCode: number | null, timedOut = false) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ws?.terminate();
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: err, exitCode, truncated, timedOut });
+    };
+    const timer = setTimeout(() => finish(null, true), opts.timeoutMs);
+    opts.signal?.addEventListener('abort', () => finish(null, true), { once: true });
+    opts.onRequest?.();
+    new Exec(access.kc)
+      .exec(ns, pod, container, command, stdout, stderr, null, false, (status) => {
+        // Let buffered output drain before resolving.
+        setImmediate(() => finish(exitCodeOf(status)));
+      })
+      .then((socket) => {
+        ws = socket as never;
+        if (settled) socket.terminate();
+        socket.on('close', () => setImmediate(() => finish(null)));
+      })
+      .catch((e: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(e);
+      });
+  });
+}
+
+/** Classifies an exec failure (the WebSocket upgrade is refused with the HTTP status). */
+function execError(e: unknown, ns: string, pod: string): FactError {
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  if (/403/.test(msg)) return new FactError('forbidden', `forbidden: cannot exec into ${ns}/${pod} (needs {apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"]})`, `add get and create on pods/exec to a Role in namespace ${ns} bound to the doctor's identity`);
+  if (/401/.test(msg)) return new FactError('unauthorized', 'unauthorized: exec was refused (bad or expired credentials)', 'refresh the kubeconfig');
+  if (/404/.test(msg)) return new FactError('not-found', `pod ${ns}/${pod} is gone (deleted or rescheduled during the run)`, 'run the doctor again');
+  return new FactError('exec', `exec into ${ns}/${pod} failed: ${msg.slice(0, 200)}`, 'check that the pod is Running and its container has /bin/sh');
+}
+
+export async function probePod(access: Access, ns: string, pod: string, container: string, opts: { timeoutMs: number; maxBytes?: number; signal?: AbortSignal; onRequest?: () => void }): Promise<ProbeFacts> {
+  const nonce = newNonce();
+  let r: ExecOutcome;
+  try {
+    r = await execInPod(access, ns, pod, container, ['sh', '-c', boundProbeScript(nonce)], { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes ?? 1024 * 1024, signal: opts.signal, onRequest: opts.onRequest });
+  } catch (e) {
+    throw execError(e, ns, pod);
+  }
+  if (r.timedOut && !r.stdout.includes(`@@RDP:${nonce}:end`)) {
+    throw new FactError('timeout', `the probe in ${ns}/${pod} did not finish within ${(opts.timeoutMs / 1000).toFixed(0)} s (socket terminated)`, 'a hung python3/java/df in the container is the usual cause: run the probe by hand with `kubectl exec` to see where it stops');
+  }
+  try {
+    return toFacts(parseRaw(r.stdout, nonce, { truncated: r.truncated }));
+  } catch (e) {
+    if (e instanceof ProbeParseError) {
+      const hint = r.stderr ? ` (stderr: ${r.stderr.split('\n')[0]!.slice(0, 120)})` : '';
+      throw new FactError('probe', `${e.message} in ${ns}/${pod}${hint}`, 'the container needs a POSIX /bin/sh; a wrapper that prints to stdout breaks the probe');
+    }
+    throw e;
+  }
+}

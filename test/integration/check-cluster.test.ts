@@ -1,0 +1,216 @@
+// `runner-doctor check --namespace` against the real control plane: the healthy fixture, each fault
+// the cluster checks must catch, bad access (unauthorized, unreachable, forbidden), the in-pod probe
+// through exec, the API request budget and read-only behaviour read from the audit log.
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Cluster } from '../cluster/cluster.ts';
+import { NS, OAUTH_SECRET_CANARY, runnerObjects, runnerPods, wireRunnerPod, type FixtureOpts } from '../cluster/fixture.ts';
+
+const skip = inject('clusterSkip');
+const c = skip ? (undefined as unknown as Cluster) : Cluster.attach(inject('clusterDir'));
+const BIN = join(process.cwd(), 'bin/runner-doctor');
+
+interface Result { checkId: string; status: string; message: string; target: string; remediation?: { text: string } }
+interface Report { results: Result[]; fatal?: { message: string }; notes: string[] }
+
+function doctor(args: string[], kubeconfig = c.kubeconfig) {
+  const r = spawnSync(process.execPath, [BIN, 'check', ...args, '--output', 'json=-'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: kubeconfig }, encoding: 'utf8', timeout: 90_000 });
+  let report: Report;
+  try {
+    report = JSON.parse(r.stdout) as Report;
+  } catch {
+    throw new Error(`not JSON (exit ${r.status}): ${r.stdout.slice(0, 300)} ${r.stderr.slice(0, 300)}`);
+  }
+  return { code: r.status, report, stderr: r.stderr, stdout: r.stdout };
+}
+const byId = (rep: Report, id: string) => rep.results.filter((r) => r.checkId === id);
+const first = (rep: Report, id: string) => {
+  const r = byId(rep, id)[0];
+  if (!r) throw new Error(`no result for ${id}: ${JSON.stringify(rep.results.map((x) => x.checkId))}`);
+  return r;
+};
+
+/** A copy of the runner release in its own namespace, mutated; waits for its pods to exist (and run, unless told not to). */
+async function variant(ns: string, o: FixtureOpts & { replicas?: number; running?: boolean } = {}, mutate: (objs: Record<string, any>[]) => void = () => {}): Promise<void> {
+  const objs = runnerObjects({ replicas: 1, ...o }).filter((x: any) => x.kind !== 'APIService') as Record<string, any>[];
+  for (const x of objs) {
+    if (x.kind === 'Namespace') x.metadata.name = ns;
+    else x.metadata.namespace = ns;
+  }
+  mutate(objs);
+  await c.apply(objs.slice(0, 1));
+  await c.waitFor(async () => (await c.kubectl(['get', 'sa', 'default', '-n', ns])).code === 0, 30_000, 'default SA');
+  await c.apply(objs.slice(1));
+  await c.waitFor(async () => {
+    const pods = JSON.parse(await c.k(['get', 'pods', '-n', ns, '-o', 'json'])).items as { status: { phase: string } }[];
+    return pods.length >= (o.replicas ?? 1) && (o.running === false || pods.every((p) => p.status.phase === 'Running'));
+  }, 60_000, `pods in ${ns}`);
+}
+const deployment = (objs: Record<string, any>[]) => objs.find((x) => x.kind === 'Deployment')!;
+const sa = (objs: Record<string, any>[]) => objs.find((x) => x.kind === 'ServiceAccount')!;
+const container = (objs: Record<string, any>[]) => deployment(objs).spec.template.spec.containers[0];
+
+describe.skipIf(Boolean(skip))('check --namespace on the real control plane', () => {
+  it('the healthy fixture: every check judges, nothing fails, exit 0, in-pod results per pod', () => {
+    const { code, report } = doctor(['--namespace', NS]);
+    expect(report.fatal).toBeUndefined();
+    const bad = report.results.filter((r) => r.status === 'fail' || r.status === 'error');
+    expect(bad, JSON.stringify(bad, null, 1)).toEqual([]);
+    expect(code).toBe(0);
+    const pods = new Set(byId(report, 'runtime.python.file').map((r) => r.target));
+    expect(pods.size).toBe(2);
+    expect(first(report, 'network.policy').status).toBe('pass');
+    expect(first(report, 'identity.service-account').status).toBe('pass');
+    expect(first(report, 'security.agents').message).toMatch(/no known runtime security agent/);
+    expect(JSON.stringify(report)).not.toContain(OAUTH_SECRET_CANARY);
+  });
+
+  it('counts its API requests: a full run stays within a fixed budget, whatever the number of checks', async () => {
+    const user = 'doctor-budget';
+    await c.apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: user }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: user, apiGroup: 'rbac.authorization.k8s.io' }] });
+    const kc = c.userKubeconfig(user);
+    doctor(['--namespace', NS], kc);
+    const events = (await c.auditEvents()).filter((e) => e.user.username === user && e.stage !== 'RequestReceived');
+    const requests = new Set(events.map((e) => e.auditID)).size;
+    // Budget: 1 version + 1 pod LIST + ~12 LISTs (one per resource type) + one access review before each
+    // + 2 PSA dry-runs + 1 exec per pod (+ its access review) ≈ 32 for 2 pods. It does not grow with checks.
+    expect(requests).toBeGreaterThan(10);
+    expect(requests).toBeLessThanOrEqual(40);
+    const lists = events.filter((e) => e.verb === 'list' && e.stage === 'ResponseComplete');
+    const perResource = new Map<string, number>();
+    for (const e of lists) perResource.set(`${e.objectRef?.resource}`, (perResource.get(`${e.objectRef?.resource}`) ?? 0) + 1);
+    // No per-object GET loops: at most one LIST per resource type and scope (pods: runner pods + all pods).
+    for (const [res, n] of perResource) expect(n, res).toBeLessThanOrEqual(res === 'pods' ? 2 : 1);
+    expect(events.filter((e) => e.verb === 'get' && e.objectRef?.resource === 'pods' && !e.objectRef.subresource)).toEqual([]);
+  });
+
+  it('read-only: as the least-privilege ServiceAccount, the only writes are exec, self-subject reviews and dry-runs', async () => {
+    await c.k(['apply', '-f', 'deploy/rbac.yaml']);
+    const kc = await c.serviceAccountKubeconfig(NS, 'runner-doctor');
+    const { report } = doctor(['--namespace', NS], kc);
+    expect(report.results.filter((r) => r.status === 'error')).toEqual([]);
+    const events = (await c.auditEvents()).filter((e) => e.user.username === `system:serviceaccount:${NS}:runner-doctor` && e.stage === 'ResponseComplete');
+    const writes = events.filter((e) => !['get', 'list', 'watch'].includes(e.verb));
+    for (const w of writes) {
+      const ok = (w.objectRef?.resource === 'pods' && w.objectRef.subresource === 'exec') || w.objectRef?.resource === 'selfsubjectaccessreviews' || /[?&]dryRun=All/.test(w.requestURI);
+      expect(ok, `${w.verb} ${w.requestURI}`).toBe(true);
+    }
+    // Exec over WebSocket is an HTTP GET, so audit records it as `get pods/exec`: it ran, once per pod.
+    expect(events.filter((e) => e.objectRef?.subresource === 'exec').length).toBe(2);
+    expect(writes.some((w) => /dryRun=All/.test(w.requestURI) && w.objectRef?.resource === 'namespaces')).toBe(true);
+  });
+
+  it('IRSA role ARN placeholder → identity fail and placeholder fail; malformed → warn; CLOUD_PROVIDER missing → warn', async () => {
+    await variant('v-irsa-ph', { roleArn: '<ServiceAccountRoleArn>' });
+    const a = doctor(['--namespace', 'v-irsa-ph', '--only', 'identity,workload.placeholders', '--skip', 'runtime,filesystem,resources,security,environment,credentials']).report;
+    expect(first(a, 'identity.service-account')).toMatchObject({ status: 'fail', message: expect.stringMatching(/unfilled placeholder \(<ServiceAccountRoleArn>\)/) });
+    expect(first(a, 'workload.placeholders')).toMatchObject({ status: 'fail', message: expect.stringMatching(/eks\.amazonaws\.com\/role-arn = <ServiceAccountRoleArn>/) });
+    await variant('v-irsa-bad', { roleArn: 'matillion-role' });
+    expect(first(doctor(['--namespace', 'v-irsa-bad', '--only', 'identity']).report, 'identity.service-account')).toMatchObject({ status: 'warn', message: expect.stringMatching(/malformed/) });
+    await variant('v-no-provider', {}, (objs) => {
+      container(objs).env = container(objs).env.filter((e: { name: string }) => e.name !== 'CLOUD_PROVIDER');
+    });
+    expect(first(doctor(['--namespace', 'v-no-provider', '--only', 'identity']).report, 'identity.service-account')).toMatchObject({ status: 'warn', message: expect.stringMatching(/CLOUD_PROVIDER is not set/) });
+  });
+
+  it('IRSA missing: fail without static keys, info with static keys from a Secret', async () => {
+    await variant('v-irsa-none', {}, (objs) => (sa(objs).metadata.annotations = {}));
+    expect(first(doctor(['--namespace', 'v-irsa-none', '--only', 'identity']).report, 'identity.service-account').status).toBe('fail');
+    await variant('v-static', {}, (objs) => {
+      sa(objs).metadata.annotations = {};
+      objs.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'matillion-runner-aws-local', namespace: 'v-static' }, stringData: { 'aws-region': 'eu-west-1', 'aws-access-key-id': 'AKIAEXAMPLE', 'aws-secret-access-key': 'static-secret' } });
+      container(objs).envFrom.push({ secretRef: { name: 'matillion-runner-aws-local' } });
+    });
+    const r = doctor(['--namespace', 'v-static', '--only', 'identity,workload.secrets']).report;
+    expect(first(r, 'identity.service-account')).toMatchObject({ status: 'info', message: expect.stringMatching(/static AWS keys/) });
+    expect(first(r, 'workload.secrets').status).toBe('pass');
+  });
+
+  it('Azure workload identity without the pod label → fail; complete → pass', async () => {
+    const azure = (podLabel: boolean) => (objs: Record<string, any>[]) => {
+      sa(objs).metadata.annotations = { 'azure.workload.identity/client-id': '00000000-1111-2222-3333-444444444444' };
+      sa(objs).metadata.labels = { ...sa(objs).metadata.labels, 'azure.workload.identity/use': 'true' };
+      if (podLabel) deployment(objs).spec.template.metadata.labels['azure.workload.identity/use'] = 'true';
+    };
+    await variant('v-azure-nolabel', { cloud: 'AZURE' }, azure(false));
+    expect(first(doctor(['--namespace', 'v-azure-nolabel', '--only', 'identity']).report, 'identity.service-account')).toMatchObject({ status: 'fail', message: expect.stringMatching(/label azure\.workload\.identity\/use: "true" on the pod/) });
+    await variant('v-azure-ok', { cloud: 'AZURE' }, azure(true));
+    expect(first(doctor(['--namespace', 'v-azure-ok', '--only', 'identity']).report, 'identity.service-account').status).toBe('pass');
+  });
+
+  it('a NetworkPolicy that blocks DNS → fail; one that drops 443 → fail', async () => {
+    await variant('v-np-deny', {}, (objs) => objs.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: 'v-np-deny' }, spec: { podSelector: {}, policyTypes: ['Egress'] } }));
+    const deny = doctor(['--namespace', 'v-np-deny', '--only', 'network.policy']).report;
+    // The chart's policy still allows DNS and 443: the union of policies decides, so this passes.
+    expect(first(deny, 'network.policy').status).toBe('pass');
+    await variant('v-np-nodns', {}, (objs) => {
+      const np = objs.find((x) => x.kind === 'NetworkPolicy')!;
+      np.spec.egress = [{ ports: [{ port: 443, protocol: 'TCP' }] }];
+    });
+    expect(first(doctor(['--namespace', 'v-np-nodns', '--only', 'network.policy']).report, 'network.policy')).toMatchObject({ status: 'fail', message: expect.stringMatching(/block.*DNS 53\/UDP, DNS 53\/TCP/) });
+    await variant('v-np-no443', {}, (objs) => {
+      const np = objs.find((x) => x.kind === 'NetworkPolicy')!;
+      np.spec.egress = [{ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }];
+    });
+    expect(first(doctor(['--namespace', 'v-np-no443', '--only', 'network.policy']).report, 'network.policy')).toMatchObject({ status: 'fail', message: expect.stringMatching(/HTTPS 443\/TCP/) });
+  });
+
+  it('HPA target above 20 → fail; non-standard image tag → warn; a referenced Secret missing → fail', async () => {
+    await variant('v-mixed', { image: 'public.ecr.aws/matillion/etl-agent:1.2.3' }, (objs) => {
+      const hpa = objs.find((x) => x.kind === 'HorizontalPodAutoscaler')!;
+      hpa.spec.metrics[0].pods.target.averageValue = '25';
+      container(objs).env.push({ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'warehouse-credentials', key: 'password' } } });
+    });
+    const r = doctor(['--namespace', 'v-mixed', '--only', 'scaling,workload']).report;
+    expect(first(r, 'scaling.hpa')).toMatchObject({ status: 'fail', message: expect.stringMatching(/target 25 > 20/) });
+    expect(first(r, 'workload.image')).toMatchObject({ status: 'warn', message: expect.stringMatching(/"1\.2\.3" is not a supported track/) });
+    expect(first(r, 'workload.secrets')).toMatchObject({ status: 'fail', message: expect.stringMatching(/Secret v-mixed\/warehouse-credentials \(env DB_PASSWORD\) does not exist/) });
+  });
+
+  it('no Running runner pod → fail with the scheduler\'s reason', async () => {
+    await variant('v-pending', { running: false }, (objs) => (deployment(objs).spec.template.spec.nodeSelector = { pool: 'does-not-exist' }));
+    await c.waitFor(async () => (await c.k(['get', 'events', '-n', 'v-pending'])).includes('FailedScheduling'), 30_000, 'a scheduling event');
+    const { report, code } = doctor(['--namespace', 'v-pending']);
+    expect(first(report, 'workload.runner-pods')).toMatchObject({ status: 'fail', message: expect.stringMatching(/none of the 1 runner pod\(s\) is Running: .* is Pending .*FailedScheduling: .*node affinity\/selector/) });
+    expect(code).toBe(1);
+  });
+
+  it('a namespace enforcing restricted is reported from the API server\'s own dry-run', async () => {
+    await variant('v-restricted', {}, (objs) => (objs[0]!.metadata.labels = { 'pod-security.kubernetes.io/warn': 'restricted' }));
+    // Enforce after the pods exist (admission would otherwise reject them): exactly the situation of a namespace hardened later.
+    await c.k(['label', 'ns', 'v-restricted', 'pod-security.kubernetes.io/enforce=restricted', '--overwrite']);
+    const r = doctor(['--namespace', 'v-restricted', '--only', 'security.pod-security']).report;
+    expect(first(r, 'security.pod-security')).toMatchObject({ status: 'fail', message: expect.stringMatching(/enforces restricted and the runner pods violate it/) });
+  });
+
+  it('a CrowdStrike DaemonSet with a pod on the runner\'s node → warn explaining the exit-137 signature', async () => {
+    const nodes = [...new Set((await runnerPods(c)).map((p) => p.node))];
+    await c.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'falcon-system' } }]);
+    await c.waitFor(async () => (await c.kubectl(['get', 'sa', 'default', '-n', 'falcon-system'])).code === 0, 30_000, 'default SA');
+    await c.apply({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'falcon-node-sensor', namespace: 'falcon-system' }, spec: { selector: { matchLabels: { app: 'falcon' } }, template: { metadata: { labels: { app: 'falcon' } }, spec: { containers: [{ name: 'sensor', image: 'falcon-sensor:7' }] } } } });
+    await c.waitFor(async () => JSON.parse(await c.k(['get', 'pods', '-n', 'falcon-system', '-o', 'json'])).items.filter((p: { spec: { nodeName?: string } }) => nodes.includes(p.spec.nodeName ?? '')).length > 0, 30_000, 'falcon pods');
+    const r = doctor(['--namespace', NS, '--only', 'security.agents']).report;
+    expect(first(r, 'security.agents')).toMatchObject({ status: 'warn', message: expect.stringMatching(/CrowdStrike Falcon \(node sensor\).*exit 137/) });
+    await c.k(['delete', 'namespace', 'falcon-system', '--wait=false']);
+  });
+
+  it('python3 killed with 137 on file runs inside one pod is caught for that pod only', async () => {
+    await variant('v-py137', {});
+    const [pod] = (await c.k(['get', 'pods', '-n', 'v-py137', '-o', 'name'])).trim().split('\n');
+    const name = pod!.replace('pod/', '');
+    const env = Object.fromEntries(runnerObjects().flatMap((o: any) => (o.kind === 'Deployment' ? o.spec.template.spec.containers[0].env : [])).map((e: any) => [e.name, e.value]));
+    const py137 = '#!/bin/sh\nif [ "$1" = "-c" ]; then echo "rd-inline-ok Python 3.11.9"; exit 0; fi\nexit 137\n';
+    await wireRunnerPod(c, { name, node: '', phase: 'Running', env: { ...env, OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 'y' } }, { bin: { python3: py137 }, real: ['java'] }, {}, 'v-py137');
+    const r = doctor(['--namespace', 'v-py137', '--only', 'runtime.python.present,runtime.python.inline,runtime.python.file']).report;
+    expect(first(r, 'runtime.python.inline').status).toBe('pass');
+    expect(first(r, 'runtime.python.file')).toMatchObject({ status: 'fail', target: `v-py137/${name}`, message: expect.stringMatching(/killed \(exit 137\).*security agent/) });
+    // The healthy pods in the fixture namespace are unaffected.
+    expect(byId(doctor(['--namespace', NS, '--only', 'runtime.python.file']).report, 'runtime.python.file').map((x) => x.status)).toEqual(['pass', 'pass']);
+  });
+});
+
+afterAll(async () => {
+  if (skip) return;
+  await c.kubectl(['delete', 'ns', '--wait=false', ...['v-irsa-ph', 'v-irsa-bad', 'v-no-provider', 'v-irsa-none', 'v-static', 'v-azure-nolabel', 'v-azure-ok', 'v-np-deny', 'v-np-nodns', 'v-np-no443', 'v-mixed', 'v-pending', 'v-restricted', 'v-py137']]);
+});

@@ -41,5 +41,5 @@ const mem = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, 'chec
 const rssKiB = Number(mem.stderr.trim().split('\n').at(-1));
 if (Number.isFinite(rssKiB)) rows[1]!.extra = `peak RSS ${(rssKiB / 1024).toFixed(0)} MiB`;
 
-const extra = process.env.BENCH_CLUSTER ? await import('./bench-cluster.ts').then((m) => m.benchCluster(runs)) : [];
+const extra = process.env.BENCH_NO_CLUSTER ? [] : await (await import('./bench-cluster.ts')).benchCluster(runs);
 printTable([...rows, ...extra]);

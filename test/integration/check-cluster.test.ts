@@ -3,6 +3,7 @@
 // through exec, the API request budget and read-only behaviour read from the audit log.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster } from '../cluster/cluster.ts';
 import { NS, OAUTH_SECRET_CANARY, runnerObjects, runnerPods, wireRunnerPod, type FixtureOpts } from '../cluster/fixture.ts';
@@ -99,6 +100,44 @@ describe.skipIf(Boolean(skip))('check --namespace on the real control plane', ()
     // Exec over WebSocket is an HTTP GET, so audit records it as `get pods/exec`: it ran, once per pod.
     expect(events.filter((e) => e.objectRef?.subresource === 'exec').length).toBe(2);
     expect(writes.some((w) => /dryRun=All/.test(w.requestURI) && w.objectRef?.resource === 'namespaces')).toBe(true);
+  });
+
+  it('expired credentials: exit 3, "unauthorized" with the certificate\'s expiry, every output written', () => {
+    const { code, report } = doctor(['--namespace', NS], c.userKubeconfig('expired-user', [], { expired: true }));
+    expect(code).toBe(3);
+    expect(report.fatal?.message).toMatch(/^unauthorized: the API server rejected the credentials \(the client certificate expired on \d{4}-/);
+  });
+
+  it('API server unreachable: exit 3, "connection refused"', () => {
+    const text = readFileSync(c.kubeconfig, 'utf8').replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:9');
+    const file = join(c.dir, 'unreachable.kubeconfig');
+    writeFileSync(file, text);
+    const { code, report } = doctor(['--namespace', NS], file);
+    expect(code).toBe(3);
+    expect(report.fatal?.message).toBe('API server unreachable: connection to 127.0.0.1:9 refused');
+  });
+
+  it('forbidden secrets only: workload.secrets is error: forbidden (with the rule), everything else still runs', async () => {
+    await c.apply([
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'doctor-no-secrets' }, rules: [
+        { apiGroups: ['', 'apps', 'autoscaling', 'networking.k8s.io', 'apiregistration.k8s.io'], resources: ['pods', 'events', 'serviceaccounts', 'namespaces', 'nodes', 'deployments', 'daemonsets', 'horizontalpodautoscalers', 'networkpolicies', 'apiservices'], verbs: ['get', 'list', 'patch'] },
+        { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+      ] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'doctor-no-secrets' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'doctor-no-secrets' }, subjects: [{ kind: 'User', name: 'no-secrets', apiGroup: 'rbac.authorization.k8s.io' }] },
+    ]);
+    const { report, code } = doctor(['--namespace', NS], c.userKubeconfig('no-secrets'));
+    expect(code).toBe(1);
+    expect(first(report, 'workload.secrets')).toMatchObject({ status: 'error', message: 'forbidden: cannot list secrets in namespace matillion (needs {apiGroups: [""], resources: ["secrets"], verbs: ["list"]})' });
+    expect(report.results.filter((r) => r.status === 'error').map((r) => r.checkId)).toEqual(['workload.secrets']);
+    expect(first(report, 'network.policy').status).toBe('pass');
+    expect(byId(report, 'runtime.python.file').map((r) => r.status)).toEqual(['pass', 'pass']);
+  });
+
+  it('forbidden pod list: the workload checks say so, cluster-wide checks still run', async () => {
+    const { report } = doctor(['--namespace', NS], c.userKubeconfig('nobody-special'));
+    expect(first(report, 'workload.runner-pods')).toMatchObject({ status: 'error', message: expect.stringMatching(/^forbidden: cannot list pods in namespace matillion \(needs \{apiGroups: \[""\], resources: \["pods"\], verbs: \["list"\]\}\)$/) });
+    expect(first(report, 'cluster.version').status).toBe('pass');
+    expect(first(report, 'workload.image')).toMatchObject({ status: 'skip', message: 'blocked by workload.runner-pods' });
   });
 
   it('IRSA role ARN placeholder → identity fail and placeholder fail; malformed → warn; CLOUD_PROVIDER missing → warn', async () => {

@@ -44,7 +44,8 @@ describe('CLI basics', () => {
   it('a bad --output spec and an unknown check are usage errors', () => {
     expect(run(['check', '--local', '--output', 'xml=r.xml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--output "xml=r.xml" is not FORMAT=PATH/) });
     expect(run(['check', '--local', '--only', 'runtime.pyton'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/no check, category or tag matches "runtime.pyton"/) });
-    expect(run(['check'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/say what to check/) });
+    expect(run(['check', '--local', '--namespace', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/mutually exclusive|conflict/i) });
+    expect(run(['check', '--pod', 'p'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--pod needs --namespace/) });
   });
   it('list --json and explain', () => {
     const list = JSON.parse(run(['list', '--json']).stdout);
@@ -118,6 +119,23 @@ describe('check --local', () => {
     expect(stdout).toMatch(/could not run: the local probe failed: could not start \/nonexistent\/sh/);
     expect(JSON.parse(readFileSync(`${dir}/r.json`, 'utf8')).fatal.message).toMatch(/could not start/);
     expect(readFileSync(`${dir}/r.xml`, 'utf8')).toMatch(/could-not-run/);
+  });
+});
+
+describe('check --namespace without a cluster', () => {
+  it('no kubeconfig at all: exit 3, one line of why in every output', () => {
+    const dir = tmp();
+    const { code, stdout } = run(['check', '--namespace', 'matillion', '--output', `junit=${dir}/r.xml`], { HOME: dir, KUBECONFIG: '' });
+    expect(code).toBe(3);
+    expect(stdout).toMatch(/could not run: no kubeconfig found and not running inside a cluster/);
+    expect(readFileSync(`${dir}/r.xml`, 'utf8')).toMatch(/could-not-run/);
+  });
+  it('a broken kubeconfig file: exit 3 naming the file', () => {
+    const dir = tmp();
+    writeFileSync(`${dir}/kc`, 'apiVersion: v1\nclusters: [ {');
+    const { code, stdout } = run(['check', '--namespace', 'matillion', '--kubeconfig', `${dir}/kc`]);
+    expect(code).toBe(3);
+    expect(stdout).toMatch(new RegExp(`could not run: cannot load the kubeconfig ${dir}/kc`));
   });
 });
 

@@ -1,14 +1,20 @@
-// Bundles the CLI into one ESM file. ink and React stay in the bundle but are only reached through a
-// dynamic import, which esbuild turns into a lazily initialised module: they cost nothing unless the
-// interactive terminal reporter is used.
+// Bundles the CLI into one ESM entry file, dist/runner-doctor.mjs, that bin/runner-doctor runs.
+// Everything reached only through a dynamic import (the check command, ink + React, client-node) is
+// split into chunks beside it and loaded on first use: `--version` and `list` parse none of it.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const started = Date.now();
 await build({
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/runner-doctor.mjs',
+  outdir: 'dist',
+  entryNames: 'runner-doctor',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -27,7 +27,10 @@ export async function loadConfig(path: string): Promise<DoctorConfig> {
 }
 
 export async function parseConfig(text: string, path: string): Promise<DoctorConfig> {
-  const [{ parseDocument, LineCounter, isNode }, { Ajv }] = await Promise.all([import('yaml'), import('ajv')]);
+  // Bundled CommonJS modules arrive under `default` when split into lazy chunks; sources get named exports.
+  const [yamlMod, ajvMod] = await Promise.all([import('yaml'), import('ajv')]);
+  const { parseDocument, LineCounter, isNode } = 'LineCounter' in yamlMod ? yamlMod : (yamlMod as unknown as { default: typeof yamlMod }).default;
+  const { Ajv } = 'Ajv' in ajvMod ? ajvMod : (ajvMod as unknown as { default: typeof ajvMod }).default;
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lc.linePos(offset).line);

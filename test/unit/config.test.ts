@@ -33,3 +33,13 @@ describe('config file', () => {
     expect(await err('waivers:\n  - check: a\n    reason: because\n    expires: 2027-13-45\n')).toMatch(/not a real date/);
   });
 });
+
+describe('docs/checks.md', () => {
+  it('documents every registered check under the anchor its remediation links to (run `npm run docs` after adding one)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CHECKS } = await import('../../checks/index.ts');
+    const { docsAnchor } = await import('../../src/engine/docs.ts');
+    const md = readFileSync('docs/checks.md', 'utf8');
+    for (const c of CHECKS) expect(md, c.id).toContain(`<a id="${docsAnchor(c)}"></a>`);
+  });
+});

@@ -17,7 +17,10 @@ if (cmd === 'up') {
   const t0 = performance.now();
   const c = await Cluster.start({ nodes: DEFAULT_NODES });
   const ready = performance.now();
-  const pods = await installRunner(c);
+  const pods = await installRunner(c).catch(async (e: unknown) => {
+    await c.stop();
+    throw e;
+  });
   mkdirSync(CACHE_ROOT, { recursive: true });
   writeFileSync(STATE, JSON.stringify({ dir: c.dir, kubeconfig: c.kubeconfig }));
   console.log(`control plane ready in ${((ready - t0) / 1000).toFixed(1)} s; ${pods.length} runner pods Running in namespace matillion after ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -134,8 +134,14 @@ export class Cluster {
       await c.stop().catch(() => {});
       throw new Error(`the control plane did not start: ${String((e as { stderr?: string }).stderr ?? (e as Error).message).split('\n').filter((l) => !l.includes('"level":"INFO"')).join(' ').slice(0, 2000)}\n${logs.join('\n')}`);
     }
-    await c.waitFor(async () => (await c.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0, 60_000, 'the default ServiceAccount');
-    if (opts.nodes?.length) await c.addNodes(opts.nodes);
+    try {
+      await c.waitFor(async () => (await c.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0, 60_000, 'the default ServiceAccount');
+      if (opts.nodes?.length) await c.addNodes(opts.nodes);
+    } catch (e) {
+      // Never leave a half-started control plane running behind a failure.
+      await c.stop().catch(() => {});
+      throw e;
+    }
     return c;
   }
 

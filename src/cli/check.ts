@@ -137,7 +137,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     notes: [
       ...(outcome.deadlineHit ? [`the global deadline (${timeoutS} s) passed: unfinished checks are reported as errors`] : []),
       ...(cluster ? cluster.notes : []),
-      ...(cluster ? [`${cluster.client.requests} Kubernetes API requests`] : []),
+      ...(cluster?.client ? [`${cluster.client.requests} Kubernetes API requests`] : []),
     ],
   };
   // The probe could not run at all: every result is that same error; say so once, as a fatal.

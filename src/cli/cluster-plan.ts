@@ -11,7 +11,8 @@ import type { Report } from '../engine/report.ts';
 
 export interface ClusterPlan {
   targets: PlannedTarget[];
-  client: KubeClient;
+  /** Absent when the kubeconfig could not be loaded. */
+  client?: KubeClient;
   description: string;
   namespace?: string;
   context?: string;
@@ -37,8 +38,7 @@ export async function planCluster(args: ClusterArgs, config: RunConfigFacts): Pr
     access = await loadAccess({ kubeconfig: args.kubeconfig, context: args.context });
   } catch (e) {
     if (!(e instanceof KubeError)) throw e;
-    const dummy = new KubeClient({ server: 'https://invalid', context: '', inCluster: false } as unknown as Access);
-    return { targets: [doctor], client: dummy, description: 'cluster (kubeconfig could not be loaded)', notes: [], fatal: { message: e.message, remediation: e.remediation ?? '' } };
+    return { targets: [doctor], description: 'cluster (kubeconfig could not be loaded)', notes: [], fatal: { message: e.message, remediation: e.remediation ?? '' } };
   }
   const client = new KubeClient(access);
   const namespace = args.namespace;

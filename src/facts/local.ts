@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { FactError, factSource, type FactSource, type RunConfigFacts } from './fact-map.ts';
 import { newNonce, probeScript } from '../probe/script.ts';
-import { parseRaw, ProbeParseError, toFacts } from '../probe/parse.ts';
+import { CappedBuffer, probeFactsFrom } from '../probe/output.ts';
 import type { ProbeFacts } from '../probe/facts.ts';
 
 export interface LocalOptions {
@@ -18,37 +18,26 @@ export interface LocalOptions {
 
 export async function runLocalProbe(opts: LocalOptions, signal?: AbortSignal): Promise<ProbeFacts> {
   const nonce = newNonce();
-  const maxBytes = opts.maxBytes ?? 1024 * 1024;
+  const out = new CappedBuffer(opts.maxBytes ?? 1024 * 1024);
   const env = { ...(opts.env ?? process.env), RD_NONCE: nonce, RD_ROOT: opts.root ?? '' };
-  const { stdout, truncated, code, stderr } = await new Promise<{ stdout: string; stderr: string; truncated: boolean; code: number | null }>(
+  const { code, stderr } = await new Promise<{ stderr: string; code: number | null }>(
     (resolve, reject) => {
       const child = spawn(opts.shell ?? '/bin/sh', ['-c', probeScript()], { env, stdio: ['ignore', 'pipe', 'pipe'], signal, timeout: opts.timeoutMs ?? 30_000 });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
       let stderr = '';
-      child.stdout.on('data', (b: Buffer) => {
-        if (size >= maxBytes) return void (truncated = true);
-        chunks.push(b.subarray(0, maxBytes - size));
-        size += b.length;
-        if (size > maxBytes) truncated = true;
-      });
+      child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => {
         if (stderr.length < 2000) stderr += b.toString('utf8');
       });
       child.on('error', (e) => reject(new FactError('probe', `could not start ${opts.shell ?? '/bin/sh'}: ${e.message}`, 'runner-doctor needs a POSIX shell at /bin/sh')));
-      child.on('close', (code) => resolve({ stdout: Buffer.concat(chunks).toString('utf8'), stderr, truncated, code }));
+      child.on('close', (code) => resolve({ stderr, code }));
     },
   );
-  try {
-    return toFacts(parseRaw(stdout, nonce, { truncated }));
-  } catch (e) {
-    if (e instanceof ProbeParseError) {
-      const why = code === null ? ' (killed: timed out)' : stderr ? ` (stderr: ${stderr.split('\n')[0]})` : '';
-      throw new FactError('probe', `${e.message}${why}`, 'run the probe by hand with `sh -x` to see where it stops; see `runner-doctor explain <check>`');
-    }
-    throw e;
-  }
+  return probeFactsFrom(out.text(), nonce, {
+    truncated: out.truncated,
+    where: '',
+    why: code === null ? ' (killed: timed out)' : stderr ? ` (stderr: ${stderr.split('\n')[0]})` : '',
+    remediation: 'run the probe by hand with `sh -x` to see where it stops; see `runner-doctor explain <check>`',
+  });
 }
 
 /** The doctor's own host as a target: the probe run here, plus the run's configuration. */

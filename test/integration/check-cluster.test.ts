@@ -115,6 +115,9 @@ describe.skipIf(Boolean(skip))('check --namespace on the real control plane', ()
     const { code, report } = doctor(['--namespace', NS], file);
     expect(code).toBe(3);
     expect(report.fatal?.message).toBe('API server unreachable: connection to 127.0.0.1:9 refused');
+    // The client remembers the failure: one request, not one per check waiting for the same timeout.
+    expect(report.notes).toContain('1 Kubernetes API requests');
+    expect(report.results.filter((r) => r.status === 'error').every((r) => r.message === report.fatal?.message)).toBe(true);
   });
 
   it('forbidden secrets only: workload.secrets is error: forbidden (with the rule), everything else still runs', async () => {

@@ -88,6 +88,8 @@ export class KubeClient {
   /** Every HTTP request sent (retries included): the figure the efficiency test bounds. */
   requests = 0;
   readonly #maxBody: number;
+  /** Set once the server is unreachable or refuses the credentials: later requests fail at once with it. */
+  #broken?: KubeError;
   constructor(access: Access, opts: { maxBodyBytes?: number } = {}) {
     this.access = access;
     this.#maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
@@ -126,6 +128,17 @@ export class KubeClient {
 
   /** One API call: retried on 429/5xx/connection resets with backoff (Retry-After honoured), classified on failure. */
   async request<T>(path: string, o: RequestOptions = {}): Promise<T> {
+    if (this.#broken) throw this.#broken;
+    try {
+      return await this.#request<T>(path, o);
+    } catch (e) {
+      // Every other check would wait for the same timeout or get the same 401: remember it once.
+      if (e instanceof KubeError && ['unreachable', 'timeout', 'tls', 'unauthorized'].includes(e.kubeKind) && !o.signal?.aborted) this.#broken = e;
+      throw e;
+    }
+  }
+
+  async #request<T>(path: string, o: RequestOptions): Promise<T> {
     const what = `${o.method ?? 'GET'} ${path.split('?')[0]}`;
     for (let attempt = 0; ; attempt++) {
       let resp: Resp;

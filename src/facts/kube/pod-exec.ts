@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
 import { FactError } from '../fact-map.ts';
 import { boundProbeScript, newNonce } from '../../probe/script.ts';
-import { parseRaw, ProbeParseError, toFacts } from '../../probe/parse.ts';
+import { CappedBuffer, probeFactsFrom } from '../../probe/output.ts';
 import type { ProbeFacts } from '../../probe/facts.ts';
 import type { Access } from './client.ts';
 
@@ -29,17 +29,11 @@ export function exitCodeOf(status: V1Status): number | null {
 
 export async function execInPod(access: Access, ns: string, pod: string, container: string, command: string[], opts: { timeoutMs: number; maxBytes: number; signal?: AbortSignal; onRequest?: () => void }): Promise<ExecOutcome> {
   const { Exec } = await import('@kubernetes/client-node');
-  const out: Buffer[] = [];
-  let outSize = 0;
-  let truncated = false;
+  const out = new CappedBuffer(opts.maxBytes);
   let err = '';
   const stdout = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      if (outSize < opts.maxBytes) {
-        out.push(chunk.subarray(0, opts.maxBytes - outSize));
-        if (outSize + chunk.length > opts.maxBytes) truncated = true;
-      } else truncated = true;
-      outSize += chunk.length;
+      out.push(chunk);
       cb();
     },
   });
@@ -57,7 +51,7 @@ export async function execInPod(access: Access, ns: string, pod: string, contain
       settled = true;
       clearTimeout(timer);
       ws?.terminate();
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: err, exitCode, truncated, timedOut });
+      resolve({ stdout: out.text(), stderr: err, exitCode, truncated: out.truncated, timedOut });
     };
     const timer = setTimeout(() => finish(null, true), opts.timeoutMs);
     opts.signal?.addEventListener('abort', () => finish(null, true), { once: true });
@@ -101,13 +95,10 @@ export async function probePod(access: Access, ns: string, pod: string, containe
   if (r.timedOut && !r.stdout.includes(`@@RDP:${nonce}:end`)) {
     throw new FactError('timeout', `the probe in ${ns}/${pod} did not finish within ${(opts.timeoutMs / 1000).toFixed(0)} s (socket terminated)`, 'a hung python3/java/df in the container is the usual cause: run the probe by hand with `kubectl exec` to see where it stops');
   }
-  try {
-    return toFacts(parseRaw(r.stdout, nonce, { truncated: r.truncated }));
-  } catch (e) {
-    if (e instanceof ProbeParseError) {
-      const hint = r.stderr ? ` (stderr: ${r.stderr.split('\n')[0]!.slice(0, 120)})` : '';
-      throw new FactError('probe', `${e.message} in ${ns}/${pod}${hint}`, 'the container needs a POSIX /bin/sh; a wrapper that prints to stdout breaks the probe');
-    }
-    throw e;
-  }
+  return probeFactsFrom(r.stdout, nonce, {
+    truncated: r.truncated,
+    where: ` in ${ns}/${pod}`,
+    why: r.stderr ? ` (stderr: ${r.stderr.split('\n')[0]!.slice(0, 120)})` : '',
+    remediation: 'the container needs a POSIX /bin/sh; a wrapper that prints to stdout breaks the probe',
+  });
 }

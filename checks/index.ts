@@ -43,6 +43,9 @@ import podSecurity from './security/pod-security.ts';
 import agents from './security/agents.ts';
 import hpa from './scaling/hpa.ts';
 import netpol from './network/policy.ts';
+import headroom from './scaling/headroom.ts';
+import resources from './workload/resources.ts';
+import metrics from './workload/metrics.ts';
 
 export const CHECKS: readonly CheckDef[] = [
   pythonPresent, pythonInline, pythonFile, javaPresent, restrictedMode,
@@ -52,5 +55,5 @@ export const CHECKS: readonly CheckDef[] = [
   envRequired, envPlaceholders, envRegion, envCloudProvider,
   credAws, credAzure, credGcp, tokenExpiry,
   waivers,
-  clusterVersion, runnerPods, podHealth, image, placeholders, secrets, serviceAccount, podSecurity, agents, hpa, netpol,
+  clusterVersion, runnerPods, podHealth, image, placeholders, secrets, resources, metrics, serviceAccount, podSecurity, agents, hpa, headroom, netpol,
 ] as CheckDef[];

@@ -27,8 +27,12 @@ export interface NodeSpec {
   cpu?: string;
   memory?: string;
   pods?: string;
+  /** Node disk for ephemeral-storage (default 400Gi: room for several AWS-sized runners at 50Gi each). */
+  disk?: string;
   labels?: Record<string, string>;
   taints?: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  /** InternalIP (kwok keeps one that is set); hostNetwork pods on the node get it as their pod IP. */
+  ip?: string;
 }
 
 export interface ExecResult {
@@ -199,7 +203,7 @@ export class Cluster {
   async addNodes(nodes: NodeSpec[]): Promise<void> {
     await this.apply(
       nodes.map((n) => {
-        const capacity = { cpu: n.cpu ?? '8', memory: n.memory ?? '32Gi', pods: n.pods ?? '110', 'ephemeral-storage': '100Gi' };
+        const capacity = { cpu: n.cpu ?? '8', memory: n.memory ?? '32Gi', pods: n.pods ?? '110', 'ephemeral-storage': n.disk ?? '400Gi' };
         return {
           apiVersion: 'v1',
           kind: 'Node',
@@ -209,7 +213,7 @@ export class Cluster {
             labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok', ...(n.labels ?? {}) },
           },
           spec: { taints: n.taints ?? [] },
-          status: { allocatable: capacity, capacity },
+          status: { allocatable: capacity, capacity, ...(n.ip ? { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }] } : {}) },
         };
       }),
     );

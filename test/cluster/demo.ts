@@ -1,22 +1,27 @@
 // npm run demo: a local control plane with the runner fixture, the doctor against it, then teardown.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Cluster } from './cluster.ts';
 import { DEFAULT_NODES, installRunner } from './fixture.ts';
+import { hostAddress, PodMetricsServer } from './metrics.ts';
 
 const t0 = performance.now();
 console.log('starting a local Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)…');
 const c = await Cluster.start({ nodes: DEFAULT_NODES });
 let code = 0;
+const host = hostAddress();
+const metrics = host ? await new PodMetricsServer(host, join(c.dir, 'metrics')).start() : undefined;
 try {
-  const pods = await installRunner(c);
+  const pods = await installRunner(c, {}, metrics);
   console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${pods.length} runner pods Running in namespace matillion\n`);
   const args = ['check', '--namespace', 'matillion', ...process.argv.slice(2)];
   console.log(`$ runner-doctor ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../bin/runner-doctor'), ...args], { stdio: 'inherit', env: { ...process.env, KUBECONFIG: c.kubeconfig } });
-  code = r.status ?? 3;
+  // Asynchronously: the pod metrics server in this process must keep answering while the doctor runs.
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/runner-doctor'), ...args], { stdio: 'inherit', env: { ...process.env, KUBECONFIG: c.kubeconfig } });
+  code = await new Promise<number>((resolve) => child.on('close', (n) => resolve(n ?? 3)));
   console.log(`\nrunner-doctor exited with ${code} (0 ok, 1 findings, 2 usage, 3 could not run)`);
 } finally {
+  await metrics?.stop();
   await c.stop();
   console.log('local control plane stopped');
 }

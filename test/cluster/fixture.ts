@@ -3,6 +3,7 @@
 // each gets a fixture root (cgroup v2 limits, mounts, /proc files) and the pod's own env.
 import { makeFixture, fakeJwt, type FixtureOptions } from '../helpers/fixture-root.ts';
 import type { Cluster, NodeSpec } from './cluster.ts';
+import type { PodMetricsServer } from './metrics.ts';
 
 export const NS = 'matillion';
 export const RELEASE = 'matillion-runner';
@@ -74,7 +75,7 @@ export function runnerObjects(o: FixtureOpts = {}): object[] {
                 ports: [{ name: 'metrics', containerPort: 8080 }],
                 env: Object.entries(env).map(([name, value]) => ({ name, value })),
                 envFrom: [{ secretRef: { name: `${FULLNAME}-config` } }],
-                resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
+                resources: { requests: { cpu: '1', memory: '4Gi', ...(cloud === 'AWS' ? { 'ephemeral-storage': '50Gi' } : {}) }, limits: { cpu: '2', memory: '4Gi' } },
                 securityContext: {},
                 volumeMounts: [
                   { name: 'tmp', mountPath: '/tmp' },
@@ -174,7 +175,7 @@ export async function wireRunnerPod(c: Cluster, pod: PodRef, fixture: FixtureOpt
 }
 
 /** Applies the chart-like objects and waits until `replicas` runner pods are Running and exec-able. */
-export async function installRunner(c: Cluster, o: FixtureOpts = {}): Promise<PodRef[]> {
+export async function installRunner(c: Cluster, o: FixtureOpts = {}, metrics?: PodMetricsServer): Promise<PodRef[]> {
   await c.apply(runnerObjects(o).slice(0, 1));
   await c.waitFor(async () => (await c.kubectl(['get', 'serviceaccount', 'default', '-n', NS])).code === 0, 30_000, `the default ServiceAccount in ${NS}`);
   await c.apply(runnerObjects(o).slice(1));
@@ -185,5 +186,6 @@ export async function installRunner(c: Cluster, o: FixtureOpts = {}): Promise<Po
     return pods.filter((p) => p.phase === 'Running').length === want;
   }, 90_000, `${want} runner pods to be Running`);
   for (const p of pods) await wireRunnerPod(c, p);
+  if (metrics) for (const p of pods) await metrics.route(c, NS, p.name);
   return pods;
 }

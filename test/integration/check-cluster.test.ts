@@ -7,10 +7,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cluster } from '../cluster/cluster.ts';
 import { NS, OAUTH_SECRET_CANARY, runnerObjects, runnerPods, wireRunnerPod, type FixtureOpts } from '../cluster/fixture.ts';
+import { PodMetricsServer, runnerMetrics } from '../cluster/metrics.ts';
+import { mkdirSync } from 'node:fs';
 
 const skip = inject('clusterSkip');
 const c = skip ? (undefined as unknown as Cluster) : Cluster.attach(inject('clusterDir'));
 const BIN = join(process.cwd(), 'bin/runner-doctor');
+// The pod metrics server started with the cluster ('' when this machine has no non-loopback address to route pod IPs to).
+const metricsAddr = skip ? '' : inject('metricsAddr');
 
 interface Result { checkId: string; status: string; message: string; target: string; remediation?: { text: string } }
 interface Report { results: Result[]; fatal?: { message: string }; notes: string[] }
@@ -48,6 +52,7 @@ async function variant(ns: string, o: FixtureOpts & { replicas?: number; running
     return pods.length >= (o.replicas ?? 1) && (o.running === false || pods.every((p) => p.status.phase === 'Running'));
   }, 60_000, `pods in ${ns}`);
 }
+const podNames = async (ns: string) => (await c.k(['get', 'pods', '-n', ns, '-o', 'name'])).trim().split('\n').map((p) => p.replace('pod/', '')).sort();
 const deployment = (objs: Record<string, any>[]) => objs.find((x) => x.kind === 'Deployment')!;
 const sa = (objs: Record<string, any>[]) => objs.find((x) => x.kind === 'ServiceAccount')!;
 const container = (objs: Record<string, any>[]) => deployment(objs).spec.template.spec.containers[0];
@@ -64,6 +69,9 @@ describe.skipIf(Boolean(skip))('check --namespace on the real control plane', ()
     expect(first(report, 'network.policy').status).toBe('pass');
     expect(first(report, 'identity.service-account').status).toBe('pass');
     expect(first(report, 'security.agents').message).toMatch(/no known runtime security agent/);
+    expect(first(report, 'scaling.headroom')).toMatchObject({ status: 'pass', message: expect.stringMatching(/more runner pods \(1 CPU \/ 4\.0 GiB each\) fit on the nodes; maxReplicas 6 needs 4 more — task capacity 40 now, 120 at maxReplicas 6/) });
+    expect(first(report, 'workload.resources')).toMatchObject({ status: 'pass', message: expect.stringMatching(/^runnerSize small/) });
+    if (metricsAddr) expect(byId(report, 'workload.metrics').map((r) => [r.status, r.message])).toEqual([0, 1].map(() => ['pass', 'agent running, 3/20 active tasks, version 2026.11.3']));
     expect(JSON.stringify(report)).not.toContain(OAUTH_SECRET_CANARY);
   });
 
@@ -125,6 +133,7 @@ describe.skipIf(Boolean(skip))('check --namespace on the real control plane', ()
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'doctor-no-secrets' }, rules: [
         { apiGroups: ['', 'apps', 'autoscaling', 'networking.k8s.io', 'apiregistration.k8s.io'], resources: ['pods', 'events', 'serviceaccounts', 'namespaces', 'nodes', 'deployments', 'daemonsets', 'horizontalpodautoscalers', 'networkpolicies', 'apiservices'], verbs: ['get', 'list', 'patch'] },
         { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+        { apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] },
       ] },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'doctor-no-secrets' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'doctor-no-secrets' }, subjects: [{ kind: 'User', name: 'no-secrets', apiGroup: 'rbac.authorization.k8s.io' }] },
     ]);
@@ -252,7 +261,85 @@ describe.skipIf(Boolean(skip))('check --namespace on the real control plane', ()
   });
 });
 
+describe.skipIf(Boolean(skip))('scaling, resources, metrics and pod status on the real control plane', () => {
+  it('max replicas that do not fit on the nodes → fail naming what blocks them; with an autoscaler → info', async () => {
+    await variant('v-headroom', {}, (objs) => {
+      objs.find((x) => x.kind === 'HorizontalPodAutoscaler')!.spec.maxReplicas = 200;
+      container(objs).resources = { requests: { cpu: '4', memory: '16Gi' }, limits: { cpu: '8', memory: '16Gi' } };
+      deployment(objs).spec.template.spec.nodeSelector = { 'topology.kubernetes.io/zone': 'zone-a' };
+    });
+    let r = doctor(['--namespace', 'v-headroom', '--only', 'scaling.headroom']).report;
+    const res = first(r, 'scaling.headroom') as Result & { details: { morePodsFit: number; nodes: { node: string; fits: number; reason?: string }[] } };
+    // Only kwok-node-a (zone-a, 8 CPU / 32 GiB) may take the pods; it already holds the fixture's and this variant's.
+    expect(res).toMatchObject({ status: 'fail', message: expect.stringMatching(/^only [01] more runner pods \(4 CPU \/ 16\.0 GiB each\) fit on the current nodes but maxReplicas 200 needs 199 more: capacity stops at \d+ of 4000 tasks.*no cluster autoscaler or Karpenter/) });
+    expect(res.details.nodes.find((n) => n.node === 'kwok-node-b')).toMatchObject({ fits: 0, reason: 'nodeSelector topology.kubernetes.io/zone=zone-a does not match' });
+    expect(res.remediation?.text).toMatch(/lower the HPA's maxReplicas to [12]/);
+    // A Karpenter controller in the cluster: the same shortfall is what it is for.
+    await c.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'karpenter-7d9f', namespace: 'kube-system', labels: { 'app.kubernetes.io/name': 'karpenter' } }, spec: { containers: [{ name: 'controller', image: 'karpenter/controller:1.8' }] } });
+    r = doctor(['--namespace', 'v-headroom', '--only', 'scaling.headroom']).report;
+    expect(first(r, 'scaling.headroom')).toMatchObject({ status: 'info', message: expect.stringMatching(/karpenter \(pod kube-system\/karpenter-7d9f\) can add nodes/) });
+    await c.k(['delete', 'pod', '-n', 'kube-system', 'karpenter-7d9f', '--wait=false']);
+  });
+
+  it('custom metrics API missing → fail: the HPA cannot read app_active_task_count', async () => {
+    await c.k(['delete', 'apiservice', 'v1beta1.custom.metrics.k8s.io']);
+    try {
+      const r = doctor(['--namespace', NS, '--only', 'scaling.hpa']).report;
+      expect(first(r, 'scaling.hpa')).toMatchObject({ status: 'fail', message: 'HPA matillion/matillion-runner-hpa cannot scale: the custom metrics API v1beta1.custom.metrics.k8s.io is not registered' });
+    } finally {
+      await c.apply(runnerObjects().filter((x: any) => x.kind === 'APIService'));
+    }
+  });
+
+  it('resources: no memory limit → fail; -Xmx at the memory limit → fail; the chart\'s small size → pass', async () => {
+    await variant('v-nolimit', {}, (objs) => (container(objs).resources = { requests: { cpu: '1', memory: '4Gi' } }));
+    await variant('v-xmx', {}, (objs) => container(objs).env.push({ name: 'JAVA_OPTS', value: '-Xms1g -Xmx4g' }));
+    expect(first(doctor(['--namespace', 'v-nolimit', '--only', 'workload.resources']).report, 'workload.resources')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^no memory limit/) });
+    expect(first(doctor(['--namespace', 'v-xmx', '--only', 'workload.resources']).report, 'workload.resources')).toMatchObject({ status: 'fail', message: 'JVM -Xmx 4.0 GiB ≥ memory limit 4.0 GiB: the runner is OOM-killed before the heap is full' });
+  });
+
+  it('restarts > 5 → warn; last exit OOMKilled → warn; ImagePullBackOff → fail with the registry to allow (status as a kubelet reports it)', async () => {
+    await variant('v-restarts', { replicas: 3 });
+    const [a, b, d] = await podNames('v-restarts');
+    const status = (pod: string, patch: object[]) => c.k(['patch', 'pod', '-n', 'v-restarts', pod!, '--subresource=status', '--type=json', '-p', JSON.stringify(patch)]);
+    await status(a!, [{ op: 'replace', path: '/status/containerStatuses/0/restartCount', value: 7 }]);
+    await status(b!, [{ op: 'replace', path: '/status/containerStatuses/0/restartCount', value: 2 }, { op: 'add', path: '/status/containerStatuses/0/lastState', value: { terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: '2026-11-21T00:00:00Z', finishedAt: '2026-11-21T01:00:00Z' } } }]);
+    await status(d!, [{ op: 'replace', path: '/status/containerStatuses/0/state', value: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "public.ecr.aws/matillion/etl-agent:stable"' } } }, { op: 'replace', path: '/status/containerStatuses/0/ready', value: false }]);
+    const r = doctor(['--namespace', 'v-restarts', '--only', 'workload.pod-health']).report;
+    const by = Object.fromEntries(byId(r, 'workload.pod-health').map((x) => [x.target, x]));
+    expect(by[`v-restarts/${a}`]).toMatchObject({ status: 'warn', message: '7 restarts' });
+    expect(by[`v-restarts/${b}`]).toMatchObject({ status: 'warn', message: 'last container exit was OOMKilled (2 restarts)' });
+    expect(by[`v-restarts/${d}`]).toMatchObject({ status: 'fail', message: expect.stringMatching(/^ImagePullBackOff for public\.ecr\.aws/) });
+    expect(by[`v-restarts/${d}`]!.remediation?.text).toMatch(/api\.ecr-public\.us-east-1\.amazonaws\.com/);
+  });
+
+  it.skipIf(!metricsAddr)('metrics through the API server\'s pod proxy: agent stopped → fail, a full pod → warn, mixed versions → warn', async () => {
+    await variant('v-metrics', { replicas: 2 });
+    const [a, b] = await podNames('v-metrics');
+    const [host, port] = metricsAddr.split(':');
+    const m = new PodMetricsServer(host!, join(c.dir, 'metrics'), Number(port));
+    mkdirSync(join(m.dir, 'v-metrics'), { recursive: true });
+    writeFileSync(join(m.dir, 'v-metrics', `${a}.prom`), runnerMetrics({ status: 0 }));
+    writeFileSync(join(m.dir, 'v-metrics', `${b}.prom`), runnerMetrics({ tasks: 20, version: '2026.10.1' }));
+    for (const p of [a!, b!]) await m.route(c, 'v-metrics', p);
+    const r = doctor(['--namespace', 'v-metrics', '--only', 'workload.metrics']).report;
+    const by = Object.fromEntries(byId(r, 'workload.metrics').map((x) => [x.target, x]));
+    expect(by[`v-metrics/${a}`]).toMatchObject({ status: 'fail', message: expect.stringMatching(/^app_agent_status is 0: the agent is stopped/) });
+    expect(by[`v-metrics/${b}`]).toMatchObject({ status: 'warn', message: expect.stringMatching(/20\/20 active tasks: this pod is full/) });
+    expect(by['v-metrics']).toMatchObject({ status: 'warn', message: expect.stringMatching(/different versions: 2026\.11\.3 on .*; 2026\.10\.1 on /) });
+    // Hostile output from a pod: ANSI, control characters and garbage are no runner metrics, and never reach the report raw.
+    writeFileSync(join(m.dir, 'v-metrics', `${a}.prom`), '\u001b[31mHACKED\u001b[0m\u0007\nnot metrics at all {{{\n');
+    const h = doctor(['--namespace', 'v-metrics', '--only', 'workload.metrics']);
+    expect(byId(h.report, 'workload.metrics').find((x) => x.target === `v-metrics/${a}`)).toMatchObject({ status: 'warn', message: expect.stringMatching(/no app_agent_status among 0 samples \(2 malformed lines/) });
+    expect(h.stdout).not.toContain('\u001b[31m');
+  });
+
+  it.skipIf(metricsAddr !== '')('metrics: skipped here because this machine has no non-loopback IPv4 address for pod IPs', () => {
+    expect(metricsAddr).toBe('');
+  });
+});
+
 afterAll(async () => {
   if (skip) return;
-  await c.kubectl(['delete', 'ns', '--wait=false', ...['v-irsa-ph', 'v-irsa-bad', 'v-no-provider', 'v-irsa-none', 'v-static', 'v-azure-nolabel', 'v-azure-ok', 'v-np-deny', 'v-np-nodns', 'v-np-no443', 'v-mixed', 'v-pending', 'v-restricted', 'v-py137']]);
+  await c.kubectl(['delete', 'ns', '--wait=false', ...['v-irsa-ph', 'v-irsa-bad', 'v-no-provider', 'v-irsa-none', 'v-static', 'v-azure-nolabel', 'v-azure-ok', 'v-np-deny', 'v-np-nodns', 'v-np-no443', 'v-mixed', 'v-pending', 'v-restricted', 'v-py137', 'v-headroom', 'v-nolimit', 'v-xmx', 'v-restarts', 'v-metrics']]);
 });

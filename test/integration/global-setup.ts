@@ -4,16 +4,21 @@
 import type { TestProject } from 'vitest/node';
 import { Cluster, HOW_TO_BUILD, missingBinaries } from '../cluster/cluster.ts';
 import { DEFAULT_NODES, installRunner } from '../cluster/fixture.ts';
+import { hostAddress, PodMetricsServer } from '../cluster/metrics.ts';
+import { join } from 'node:path';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     clusterDir: string;
     clusterSkip: string;
     readyMs: number;
+    /** host:port of the pod metrics server ('' when this machine has no non-loopback address). */
+    metricsAddr: string;
   }
 }
 
 let cluster: Cluster | undefined;
+let metrics: PodMetricsServer | undefined;
 
 export async function setup(project: TestProject) {
   const missing = missingBinaries();
@@ -23,16 +28,22 @@ export async function setup(project: TestProject) {
     project.provide('clusterSkip', HOW_TO_BUILD);
     project.provide('clusterDir', '');
     project.provide('readyMs', 0);
+    project.provide('metricsAddr', '');
     return;
   }
   const t0 = performance.now();
-  cluster = await Cluster.start({ nodes: DEFAULT_NODES });
-  await installRunner(cluster);
+  // Two more, larger nodes than the demo's: room for the variant namespaces the tests create.
+  cluster = await Cluster.start({ nodes: [...DEFAULT_NODES, { name: 'kwok-node-c', cpu: '16', memory: '64Gi' }, { name: 'kwok-node-d', cpu: '16', memory: '64Gi' }] });
+  const host = hostAddress();
+  metrics = host ? await new PodMetricsServer(host, join(cluster.dir, 'metrics')).start() : undefined;
+  await installRunner(cluster, {}, metrics);
+  project.provide('metricsAddr', metrics ? `${metrics.host}:${metrics.port}` : '');
   project.provide('clusterSkip', '');
   project.provide('clusterDir', cluster.dir);
   project.provide('readyMs', performance.now() - t0);
 }
 
 export async function teardown() {
+  await metrics?.stop();
   await cluster?.stop();
 }

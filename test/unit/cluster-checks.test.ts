@@ -1,7 +1,8 @@
 // Cluster checks whose faults the local control plane cannot produce: an API server older than 1.29
-// (only v1.36 is built here) and container states kwok does not simulate (CrashLoopBackOff, OOMKilled,
-// ImagePullBackOff, many restarts). The snapshot is a stub returning API-shaped objects: the one place
-// the cluster side is not the real API server, because no real counterpart can run here.
+// (only v1.36 is built here), and the container-state branches in full (the integration tests also
+// patch restarts, OOMKilled and ImagePullBackOff into real pod status). The snapshot is a stub returning
+// API-shaped objects: the one place the cluster side is not the real API server, because no real
+// counterpart can run here.
 import { describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
 import { runChecks } from '../../src/engine/run.ts';

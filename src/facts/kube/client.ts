@@ -69,6 +69,8 @@ export interface RequestOptions {
   /** Receives the API server's `Warning` headers (admission warnings). */
   onWarnings?: (warnings: string[]) => void;
   contentType?: string;
+  /** Body size cap for this request (default: the client's). */
+  maxBytes?: number;
 }
 
 interface Resp {
@@ -111,10 +113,11 @@ export class KubeClient {
     return new Promise<Resp>((resolve, reject) => {
       const req = lib.request({ ...reqOpts, signal: o.signal }, (res) => {
         const chunks: Buffer[] = [];
+        const cap = o.maxBytes ?? this.#maxBody;
         let size = 0;
         res.on('data', (b: Buffer) => {
           size += b.length;
-          if (size > this.#maxBody) req.destroy(new Error(`response larger than ${this.#maxBody} bytes`));
+          if (size > cap) req.destroy(new Error(`response larger than ${cap} bytes`));
           else chunks.push(b);
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

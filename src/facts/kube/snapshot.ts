@@ -42,6 +42,15 @@ interface Need {
   namespace?: string;
 }
 
+/** Where a runner pod serves its metrics: the prometheus.io annotations, else the port named `metrics`, else 8080. */
+export function metricsEndpoint(pod: V1Pod): { port: number; path: string; url: string } {
+  const ann = pod.metadata?.annotations ?? {};
+  const named = pod.spec?.containers?.flatMap((c) => c.ports ?? []).find((p) => p.name === 'metrics')?.containerPort;
+  const port = /^\d+$/.test(ann['prometheus.io/port'] ?? '') ? Number(ann['prometheus.io/port']) : (named ?? 8080);
+  const path = (ann['prometheus.io/path'] || '/actuator/prometheus').replace(/^\/*/, '/');
+  return { port, path, url: `http://${pod.status?.podIP ?? pod.metadata?.name}:${port}${path}` };
+}
+
 export class KubeSnapshot {
   readonly client: KubeClient;
   readonly scope: KubeScope;
@@ -202,6 +211,21 @@ export class KubeSnapshot {
         onWarnings: (w) => (warnings = w),
       });
       return warnings;
+    });
+  }
+
+  /**
+   * The runner's own metrics, through the API server's pod proxy (`get pods/proxy`): the port and path
+   * from the pod's prometheus.io annotations, else the container port named `metrics`, else 8080.
+   */
+  scrapeMetrics(pod: V1Pod): Promise<string> {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    return this.#once(`scrape:${ns}/${name}`, async () => {
+      await this.#require({ verb: 'get', group: '', resource: 'pods/proxy', namespace: ns });
+      const { port, path } = metricsEndpoint(pod);
+      const url = `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}:${port}/proxy${path}`;
+      return this.client.request<string>(url, { raw: true, accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1', timeoutMs: 10_000, maxBytes: 8 * 1024 * 1024 });
     });
   }
 

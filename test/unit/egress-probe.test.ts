@@ -1,0 +1,144 @@
+// The doctor's stage-by-stage egress test against real servers on 127.0.0.1: TLS under a test CA (good,
+// expired, wrong host, an untrusted "interceptor" issuer, a TCP accept that never finishes TLS), a
+// refused port, `.invalid` names, a real CONNECT proxy (tunnel, 403, 407, NO_PROXY) and a real UDP DNS
+// server (NXDOMAIN, SERVFAIL, silence). Nothing here reaches the internet.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeAll, probeEndpoint } from '../../src/egress/probe.ts';
+import { excluded, proxyConfigFrom, proxyFor } from '../../src/egress/proxy.ts';
+import { applyOverrides, deriveTargets, parseTargetSpec, type EgressTarget } from '../../src/egress/targets.ts';
+import { connectProxy, dnsServer, hangingServer, httpsServer, makePki, refusedPort, type Pki, type Running } from '../helpers/net-servers.ts';
+
+let pki: Pki;
+const servers: Running[] = [];
+const ports: Record<string, number> = {};
+let proxy: Running & { seen: string[] };
+let authProxy: Running & { seen: string[] };
+let dnsSrv: Running;
+
+beforeAll(async () => {
+  pki = makePki();
+  const start = async (name: string, r: Promise<Running>) => {
+    const s = await r;
+    servers.push(s);
+    ports[name] = s.port;
+  };
+  await start('good', httpsServer(pki.leaf('api.matillion.com', { sans: ['api.matillion.com', 'localhost', '127.0.0.1'] })));
+  await start('expired', httpsServer(pki.leaf('localhost', { sans: ['localhost', '127.0.0.1'], expired: true })));
+  await start('wronghost', httpsServer(pki.leaf('elsewhere.example', { sans: ['elsewhere.example'] })));
+  await start('intercepted', httpsServer(pki.leaf('api.matillion.com', { sans: ['api.matillion.com', 'localhost'], ca: 'interceptor' })));
+  await start('hang', hangingServer());
+  ports.refused = await refusedPort();
+  proxy = await connectProxy({ deny: ['blocked.internal'] });
+  authProxy = await connectProxy({ auth: 'user:s3cret-canary' });
+  servers.push(proxy, authProxy);
+  dnsSrv = await dnsServer({ 'api.test.local': '127.0.0.1', 'broken.test.local': 'SERVFAIL', 'silent.test.local': 'DROP' });
+  servers.push(dnsSrv);
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+const target = (port: number, o: Partial<EgressTarget> = {}): EgressTarget => ({ name: `localhost:${port}`, host: 'localhost', port, tls: true, publicCA: false, purpose: 'test', ...o });
+const fast = { timeouts: { dns: 1500, tcp: 1500, tls: 1200, http: 1500 } };
+
+describe('egress stages against real local servers', () => {
+  it('a good certificate under the given CA: DNS, TCP, TLS and HTTP all pass, with timings and the chain', async () => {
+    const r = await probeEndpoint(target(ports.good!), { ...fast, extraCA: [pki.caPem] });
+    expect(r.failedStage).toBeUndefined();
+    expect(r.dns).toMatchObject({ ok: true, addresses: expect.arrayContaining(['127.0.0.1']) });
+    expect(r.tcp).toMatchObject({ ok: true });
+    expect(r.tls).toMatchObject({ ok: true, protocol: 'TLSv1.3', issuer: 'CN=test Root CA, O=runner-doctor tests', trust: 'extra' });
+    expect(r.http).toMatchObject({ ok: true, status: 401 });
+    for (const s of [r.dns, r.tcp, r.tls, r.http]) expect(s!.ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('the same server without the CA: untrusted issuer', async () => {
+    const r = await probeEndpoint(target(ports.good!), fast);
+    expect(r).toMatchObject({ failedStage: 'tls', tls: { ok: false, error: 'untrusted', issuer: 'CN=test Root CA, O=runner-doctor tests' } });
+  });
+
+  it('expired, wrong host, and an interceptor\'s certificate are told apart', async () => {
+    const [exp, wrong, inter] = await probeAll([target(ports.expired!), target(ports.wronghost!), target(ports.intercepted!, { servername: 'api.matillion.com', publicCA: true })], { ...fast, extraCA: [pki.caPem] });
+    expect(exp).toMatchObject({ failedStage: 'tls', tls: { error: 'expired', detail: expect.stringMatching(/expired on \d{4}-/) } });
+    expect(wrong).toMatchObject({ failedStage: 'tls', tls: { error: 'wrong-host', detail: expect.stringMatching(/not for localhost/) } });
+    expect(inter).toMatchObject({ failedStage: 'tls', tls: { error: 'untrusted', issuer: 'CN=interceptor Root CA, O=runner-doctor tests' } });
+  });
+
+  it('TCP accepted but TLS never completes → a TLS timeout; a refused port → refused; .invalid → NXDOMAIN', async () => {
+    const [hang, refused, invalid] = await probeAll([target(ports.hang!), target(ports.refused!), { ...target(443), host: 'control-plane.example.invalid' }], fast);
+    expect(hang).toMatchObject({ failedStage: 'tls', tcp: { ok: true }, tls: { ok: false, error: 'timeout' } });
+    expect(refused).toMatchObject({ failedStage: 'tcp', tcp: { ok: false, error: 'refused' } });
+    expect(invalid).toMatchObject({ failedStage: 'dns', dns: { ok: false, error: 'nxdomain', detail: expect.stringMatching(/NXDOMAIN/) } });
+  });
+
+  it('a DNS server that answers, says NXDOMAIN, SERVFAILs or stays silent', async () => {
+    const o = { ...fast, dnsServers: [`127.0.0.1:${dnsSrv.port}`] };
+    const [ok, nx, sf, silent] = await probeAll(['api.test.local', 'nope.test.local', 'broken.test.local', 'silent.test.local'].map((h) => ({ ...target(ports.good!), host: h })), o);
+    expect(ok!.dns).toMatchObject({ ok: true, addresses: ['127.0.0.1'] });
+    expect(nx!.dns).toMatchObject({ ok: false, error: 'nxdomain' });
+    expect(sf!.dns).toMatchObject({ ok: false, error: 'servfail' });
+    expect(silent!.dns).toMatchObject({ ok: false, error: 'timeout' });
+  });
+
+  it('through a CONNECT proxy: tunnel and TLS inside it; 403 for a denied host; NO_PROXY bypasses it', async () => {
+    const cfg = proxyConfigFrom({ HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: 'internal.corp,.svc' }, false);
+    const ok = await probeEndpoint(target(ports.good!), { ...fast, extraCA: [pki.caPem], proxy: cfg });
+    expect(ok).toMatchObject({ via: `http://127.0.0.1:${proxy.port}`, dns: { ok: true, byProxy: true }, proxy: { ok: true, status: 200 }, tls: { ok: true }, http: { status: 401 } });
+    expect(proxy.seen).toContain(`localhost:${ports.good}`);
+    const denied = await probeEndpoint({ ...target(443), host: 'blocked.internal' }, { ...fast, proxy: cfg });
+    expect(denied).toMatchObject({ failedStage: 'proxy', proxy: { ok: false, status: 403, error: 'denied' } });
+    const bypass = await probeEndpoint({ ...target(ports.refused!), host: 'db.internal.corp', connect: { host: '127.0.0.1', port: ports.refused! } }, { ...fast, proxy: cfg });
+    expect(bypass.via).toBeUndefined();
+    expect(bypass).toMatchObject({ failedStage: 'tcp', tcp: { error: 'refused' } });
+  });
+
+  it('a proxy that needs credentials: 407 without them, a tunnel with them; the password never appears', async () => {
+    const none = await probeEndpoint(target(ports.good!), { ...fast, proxy: proxyConfigFrom({ PROXY_HTTPS: `http://127.0.0.1:${authProxy.port}` }, true) });
+    expect(none).toMatchObject({ failedStage: 'proxy', proxy: { status: 407, error: 'auth-required' } });
+    const withAuth = await probeEndpoint(target(ports.good!), { ...fast, extraCA: [pki.caPem], proxy: proxyConfigFrom({ PROXY_HTTPS: `http://user:s3cret-canary@127.0.0.1:${authProxy.port}` }, true) });
+    expect(withAuth).toMatchObject({ via: `http://***@127.0.0.1:${authProxy.port}`, proxy: { ok: true }, http: { status: 401 } });
+    expect(JSON.stringify([none, withAuth])).not.toContain('s3cret-canary');
+  });
+
+  it('all targets run at once: 6 hanging endpoints take about one TLS timeout, not six', async () => {
+    const t0 = performance.now();
+    const rs = await probeAll(Array.from({ length: 6 }, () => target(ports.hang!)), { timeouts: { tls: 800 } });
+    const took = performance.now() - t0;
+    expect(rs.every((r) => r.tls?.error === 'timeout')).toBe(true);
+    // Counted, not timed: the sum of the stage times is ~6 timeouts while the phase is one (loose bound, no wall-clock assertion on speed).
+    expect(rs.reduce((a, r) => a + r.totalMs, 0)).toBeGreaterThan(took * 3);
+  });
+});
+
+describe('targets and proxy rules', () => {
+  it('derives the vendor, cloud and registry endpoints from the runner settings', () => {
+    const names = (s: Parameters<typeof deriveTargets>[0]) => deriveTargets(s).map((t) => t.name);
+    expect(names({ region: 'eu1', cloud: 'AWS', awsRegion: 'eu-west-1', image: 'public.ecr.aws/matillion/etl-agent:stable' })).toEqual([
+      'keycloak.core.matillion.com', 'api.matillion.com', 'opentelemetry.eu1.core.matillion.com',
+      'sts.eu-west-1.amazonaws.com', 's3.eu-west-1.amazonaws.com', 'secretsmanager.eu-west-1.amazonaws.com', 'logs.eu-west-1.amazonaws.com',
+      'public.ecr.aws', 'api.ecr-public.us-east-1.amazonaws.com',
+    ]);
+    expect(names({ region: 'au1', cloud: 'AZURE', keyVault: 'kv-runner', image: 'matillion.azurecr.io/cloud-agent:current' })).toEqual([
+      'keycloak.core.matillion.com', 'api.matillion.com', 'opentelemetry.us1.core.matillion.com', 'login.microsoftonline.com', 'kv-runner.vault.azure.net', 'matillion.azurecr.io',
+    ]);
+  });
+  it('parses user targets and rejects junk with one line', () => {
+    expect(parseTargetSpec('snowflake=acme.snowflakecomputing.com')).toMatchObject({ name: 'snowflake', host: 'acme.snowflakecomputing.com', port: 443, tls: true });
+    expect(parseTargetSpec('http://10.0.0.5:8080/x')).toMatchObject({ host: '10.0.0.5', port: 8080, tls: false });
+    expect(() => parseTargetSpec('bad host:1')).toThrow(/expected host\[:port\]/);
+    expect(() => parseTargetSpec('h:99999')).toThrow(/out of range/);
+    expect(applyOverrides(deriveTargets({ region: 'us1' }), { 'api.matillion.com': { connect: '127.0.0.1:8443' } }).find((t) => t.host === 'api.matillion.com')).toMatchObject({ connect: { host: '127.0.0.1', port: 8443 }, publicCA: true });
+  });
+  it('NO_PROXY / PROXY_EXCLUDE matching', () => {
+    expect(excluded('a.svc.cluster.local', 443, ['.cluster.local'])).toBe(true);
+    expect(excluded('cluster.local', 443, ['.cluster.local'])).toBe(true);
+    expect(excluded('x.corp', 443, ['*.corp'])).toBe(true);
+    expect(excluded('corp', 443, ['corp'])).toBe(true);
+    expect(excluded('notcorp', 443, ['corp'])).toBe(false);
+    expect(excluded('db', 5432, ['db:5432'])).toBe(true);
+    expect(excluded('db', 443, ['db:5432'])).toBe(false);
+    expect(excluded('anything', 1, ['*'])).toBe(true);
+    expect(proxyFor(proxyConfigFrom({ PROXY_HTTPS: 'proxy:3128', PROXY_EXCLUDE: 'localhost|*.internal' }, true), 'x.internal', 443, true)).toBeUndefined();
+    expect(proxyFor(proxyConfigFrom({ PROXY_HTTPS: 'proxy:3128' }, true), 'api.matillion.com', 443, true)).toMatchObject({ host: 'proxy', port: 3128 });
+  });
+});

@@ -142,3 +142,57 @@ describe('targets and proxy rules', () => {
     expect(proxyFor(proxyConfigFrom({ PROXY_HTTPS: 'proxy:3128' }, true), 'api.matillion.com', 443, true)).toMatchObject({ host: 'proxy', port: 3128 });
   });
 });
+
+describe('the in-pod egress script under the real /bin/sh (python3, then curl and getent fallbacks)', () => {
+  const run = async (targets: EgressTarget[], env: Record<string, string>) => {
+    const { inPodEgressScript, parseInPodEgress } = await import('../../src/egress/in-pod.ts');
+    const { execFile } = await import('node:child_process');
+    const nonce = 'n0nce';
+    const script = inPodEgressScript(targets, nonce, { dns: 1500, tcp: 1500, tls: 1200, http: 1500 });
+    // Asynchronously: the servers live in this process and must answer while the script runs.
+    const out = await new Promise<string>((resolve) => execFile('/bin/sh', ['-c', script], { env: { HOME: '/tmp', ...env }, encoding: 'utf8', timeout: 20_000 }, (_e, stdout) => resolve(String(stdout))));
+    return parseInPodEgress(`garbage line\n@@RDE:wrong:r:{}\n${out}`, nonce, targets);
+  };
+  const cases = () => [
+    { ...target(ports.good!), name: 'good' },
+    { ...target(ports.expired!), name: 'expired' },
+    { ...target(ports.wronghost!), name: 'wronghost' },
+    { ...target(ports.hang!), name: 'hang' },
+    { ...target(ports.refused!), name: 'refused' },
+    { ...target(443), host: 'control-plane.example.invalid', name: 'invalid' },
+  ];
+  const verdicts = (r: Awaited<ReturnType<typeof run>>) => Object.fromEntries(r.results.map((x) => [x.target.name, x.failedStage ? `${x.failedStage}:${x[x.failedStage]?.error}` : `ok:${x.http?.status ?? ''}`]));
+
+  it('python3 inline: the same classification as the doctor', async () => {
+    const r = await run(cases(), { PATH: process.env.PATH!, CUSTOM_CERT_LOCATION: pki.caFile });
+    expect(r.tool).toBe('python3');
+    expect(r.complete).toBe(true);
+    expect(verdicts(r)).toEqual({ good: 'ok:401', expired: 'tls:expired', wronghost: 'tls:wrong-host', hang: 'tls:timeout', refused: 'tcp:refused', invalid: 'dns:nxdomain' });
+    expect(r.results.find((x) => x.target.name === 'good')!.tls).toMatchObject({ ok: true, issuer: 'CN=test Root CA, O=runner-doctor tests' });
+  });
+
+  it('python3 through a proxy that needs credentials: 407, and a tunnel with them', async () => {
+    const r = await run([{ ...target(ports.good!), name: 'good' }], { PATH: process.env.PATH!, CUSTOM_CERT_LOCATION: pki.caFile, PROXY_HTTPS: `http://127.0.0.1:${authProxy.port}` });
+    expect(verdicts(r)).toEqual({ good: 'proxy:auth-required' });
+    const ok = await run([{ ...target(ports.good!), name: 'good' }], { PATH: process.env.PATH!, CUSTOM_CERT_LOCATION: pki.caFile, PROXY_HTTPS: `http://user:s3cret-canary@127.0.0.1:${authProxy.port}` });
+    expect(verdicts(ok)).toEqual({ good: 'ok:401' });
+    expect(ok.results[0]!.via).toBe(`http://***@127.0.0.1:${authProxy.port}`);
+  });
+
+  it('no python3: curl does the stages and says so', async () => {
+    const { mkdtempSync, symlinkSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const bin = mkdtempSync(join(tmpdir(), 'rd-nopy-'));
+    for (const t of ['sh', 'curl', 'tr', 'head', 'rm', 'printf', 'cat']) {
+      try {
+        symlinkSync((await import('node:child_process')).execFileSync('/bin/sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).trim(), join(bin, t));
+      } catch {
+        /* a shell builtin */
+      }
+    }
+    const r = await run(cases(), { PATH: bin, CUSTOM_CERT_LOCATION: pki.caFile });
+    expect(r.tool).toBe('curl');
+    expect(verdicts(r)).toEqual({ good: 'ok:401', expired: 'tls:expired', wronghost: 'tls:wrong-host', hang: 'tls:timeout', refused: 'tcp:refused', invalid: 'dns:nxdomain' });
+  });
+});

@@ -46,6 +46,8 @@ import netpol from './network/policy.ts';
 import headroom from './scaling/headroom.ts';
 import resources from './workload/resources.ts';
 import metrics from './workload/metrics.ts';
+import egress from './network/egress.ts';
+import egressPaths from './network/egress-paths.ts';
 
 export const CHECKS: readonly CheckDef[] = [
   pythonPresent, pythonInline, pythonFile, javaPresent, restrictedMode,
@@ -55,5 +57,5 @@ export const CHECKS: readonly CheckDef[] = [
   envRequired, envPlaceholders, envRegion, envCloudProvider,
   credAws, credAzure, credGcp, tokenExpiry,
   waivers,
-  clusterVersion, runnerPods, podHealth, image, placeholders, secrets, resources, metrics, serviceAccount, podSecurity, agents, hpa, headroom, netpol,
+  clusterVersion, runnerPods, podHealth, image, placeholders, secrets, resources, metrics, serviceAccount, podSecurity, agents, hpa, headroom, netpol, egress, egressPaths,
 ] as CheckDef[];

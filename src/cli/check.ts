@@ -12,6 +12,8 @@ import { isSecretName, SecretScrubber } from '../redact/redact.ts';
 import { UsageError } from './errors.ts';
 import { parseOutputs, writeOutputs, type OutputSpec } from './outputs.ts';
 import { toolVersion } from './version.ts';
+import { EgressPlan, settingsFromEnv } from '../egress/plan.ts';
+import type { TargetOverride } from '../egress/targets.ts';
 
 export interface CheckArgs {
   local?: boolean;
@@ -30,6 +32,12 @@ export interface CheckArgs {
   context?: string;
   release?: string;
   pod?: string;
+  target?: string[];
+  egressOverride?: string[];
+  ca?: string[];
+  derivedTargets?: boolean;
+  dnsServer?: string[];
+  egressTimeout?: number;
 }
 
 /** Colour for the final text: on a TTY unless NO_COLOR; forced by FORCE_COLOR (not 0) anywhere. */
@@ -50,6 +58,29 @@ function positive(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!Number.isFinite(v) || v <= 0) throw new UsageError(`--${name} must be a positive number of seconds, not ${v}`);
   return v;
+}
+
+/** The egress phase's options from flags and config; a bad target, override or CA file is a usage error. */
+function buildEgressPlan(args: CheckArgs, config: DoctorConfig | undefined): EgressPlan {
+  const override: Record<string, TargetOverride> = { ...(config?.egress?.override ?? {}) };
+  for (const o of args.egressOverride ?? []) {
+    const m = o.match(/^([^=]+)=(.+)$/);
+    if (!m) throw new UsageError(`--egress-override ${JSON.stringify(o)}: expected host=address[:port]`);
+    override[m[1]!.trim()] = { ...override[m[1]!.trim()], connect: m[2]!.trim() };
+  }
+  const stage = positive('egress-timeout', args.egressTimeout ?? config?.egress?.stageTimeout);
+  try {
+    return new EgressPlan({
+      targets: [...(config?.egress?.targets ?? []), ...splitList(args.target)],
+      override,
+      derived: args.derivedTargets ?? config?.egress?.derivedTargets ?? true,
+      caFiles: [...(config?.egress?.ca ?? []), ...(args.ca ?? [])],
+      dnsServers: [...(config?.egress?.dnsServers ?? []), ...(args.dnsServer ?? [])],
+      stageTimeoutMs: stage ? stage * 1000 : undefined,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export async function runCheckCommand(args: CheckArgs): Promise<number> {
@@ -94,15 +125,16 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   if (args.concurrency !== undefined && (!Number.isInteger(args.concurrency) || args.concurrency < 1)) throw new UsageError(`--concurrency must be a whole number ≥ 1, not ${args.concurrency}`);
 
   const configFacts = { path: config?.path, waivers: config?.waivers ?? [], now: started };
+  const egress = buildEgressPlan(args, config);
   let targets: PlannedTarget[];
   let fatal: Report['fatal'];
   let cluster: ClusterPlan | undefined;
   if (args.local) {
-    targets = [{ target: { kind: 'local', name: 'local' }, scopes: ['local', 'pod'], source: localFactSource({ root: args.root ?? '', shell: args.probeShell }, configFacts) }];
+    targets = [{ target: { kind: 'local', name: 'local' }, scopes: ['local', 'pod', 'network'], source: localFactSource({ root: args.root ?? '', shell: args.probeShell }, configFacts, () => egress.doctorView(settingsFromEnv(process.env), process.env, true)) }];
   } else {
     if (args.pod && !args.namespace) throw new UsageError('--pod needs --namespace');
     const { planCluster } = await import('./cluster-plan.ts');
-    cluster = await planCluster({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace, release: args.release, pod: args.pod, probeTimeoutMs: checkTimeoutS * 1000 }, configFacts);
+    cluster = await planCluster({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace, release: args.release, pod: args.pod, probeTimeoutMs: checkTimeoutS * 1000 }, configFacts, egress);
     targets = cluster.targets;
     fatal = cluster.fatal;
   }

@@ -55,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
           .option('timeout', { type: 'number', describe: 'global deadline in seconds; unfinished checks become errors (default 120)' })
           .option('check-timeout', { type: 'number', describe: 'per-check timeout in seconds (default 30)' })
           .option('concurrency', { type: 'number', describe: 'checks run at once (default 8)' })
+          .option('target', { type: 'string', array: true, describe: 'extra egress target: host[:port], https://host[:port], http://host[:port], name=… (repeatable)' })
+          .option('egress-override', { type: 'string', array: true, describe: 'connect to another address for a target: host=address[:port] (the name and certificate name stay; repeatable)' })
+          .option('ca', { type: 'string', array: true, describe: 'extra trusted CA bundle (PEM file or directory) for the egress TLS stage' })
+          .option('derived-targets', { type: 'boolean', describe: 'test the endpoints derived from the runner\'s settings (default true; --no-derived-targets for only --target)' })
+          .option('dns-server', { type: 'string', array: true, describe: 'ask this DNS server (ip[:port]) in the egress DNS stage instead of the system resolver' })
+          .option('egress-timeout', { type: 'number', describe: 'per-stage egress timeout in seconds (default 3–4)' })
           .option('root', { type: 'string', hidden: true, describe: 'path prefix for every file the local probe reads (fixture trees)' })
           .option('probe-shell', { type: 'string', hidden: true, describe: 'shell that runs the local probe (default /bin/sh)' })
           .example(EXAMPLES.slice(0, 5)),

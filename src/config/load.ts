@@ -10,6 +10,7 @@ export interface DoctorConfig {
   skip?: string[];
   failOn?: 'warn' | 'fail';
   timeout?: number;
+  egress?: { targets?: string[]; derivedTargets?: boolean; override?: Record<string, { connect?: string; servername?: string }>; ca?: string[]; dnsServers?: string[]; stageTimeout?: number };
   waivers: Waiver[];
 }
 

@@ -2,6 +2,7 @@
 import type { ProbeFacts } from '../probe/facts.ts';
 import type { Waiver } from '../engine/waivers.ts';
 import type { KubeSnapshot } from './kube/snapshot.ts';
+import type { EgressView } from '../egress/plan.ts';
 
 export interface RunConfigFacts {
   /** The config file the run used, if any. */
@@ -17,6 +18,10 @@ export interface FactMap {
   config: RunConfigFacts;
   /** The cluster through the Kubernetes API: one shared, lazily collected snapshot. */
   kube: KubeSnapshot;
+  /** Egress to the control plane, cloud APIs and registries as seen from this target (the doctor or a pod). */
+  egress: EgressView;
+  /** Every target's egress view (the doctor's and each pod's), for conclusions across them. */
+  egressViews: EgressView[];
 }
 
 export type FactName = keyof FactMap;

@@ -4,6 +4,7 @@ import { FactError, factSource, type FactSource, type RunConfigFacts } from './f
 import { newNonce, probeScript } from '../probe/script.ts';
 import { CappedBuffer, probeFactsFrom } from '../probe/output.ts';
 import type { ProbeFacts } from '../probe/facts.ts';
+import type { EgressView } from '../egress/plan.ts';
 
 export interface LocalOptions {
   /** Prefix for every file the probe reads (fixture trees in tests); '' = this host. */
@@ -41,6 +42,6 @@ export async function runLocalProbe(opts: LocalOptions, signal?: AbortSignal): P
 }
 
 /** The doctor's own host as a target: the probe run here, plus the run's configuration. */
-export function localFactSource(opts: LocalOptions, config: RunConfigFacts): FactSource {
-  return factSource({ probe: (signal) => runLocalProbe(opts, signal), config: () => config }, 'the local host');
+export function localFactSource(opts: LocalOptions, config: RunConfigFacts, egress?: () => Promise<EgressView>): FactSource {
+  return factSource({ probe: (signal) => runLocalProbe(opts, signal), config: () => config, ...(egress ? { egress } : {}) }, 'the local host');
 }

@@ -125,7 +125,7 @@ export async function connectProxy(o: { auth?: string; deny?: string[] } = {}): 
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (o.deny?.includes(host)) {
+    if (o.deny?.includes(host) || o.deny?.includes(target)) {
       client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
       return;
     }

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { Cluster } from '../cluster/cluster.ts';
 import { NS, OAUTH_SECRET_CANARY, runnerObjects, runnerPods, wireRunnerPod, type FixtureOpts } from '../cluster/fixture.ts';
 import { PodMetricsServer, runnerMetrics } from '../cluster/metrics.ts';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { deriveTargets } from '../../src/egress/targets.ts';
+import { connectProxy, httpsServer, makePki, refusedPort } from '../helpers/net-servers.ts';
 
 const skip = inject('clusterSkip');
 const c = skip ? (undefined as unknown as Cluster) : Cluster.attach(inject('clusterDir'));
@@ -20,7 +24,9 @@ interface Result { checkId: string; status: string; message: string; target: str
 interface Report { results: Result[]; fatal?: { message: string }; notes: string[] }
 
 function doctor(args: string[], kubeconfig = c.kubeconfig) {
-  const r = spawnSync(process.execPath, [BIN, 'check', ...args, '--output', 'json=-'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: kubeconfig }, encoding: 'utf8', timeout: 90_000 });
+  // Never the internet: derived endpoints off unless a test points them at local servers with overrides.
+  const noInternet = args.some((a) => a.startsWith('--egress-override') || a === '--derived-targets') ? [] : ['--no-derived-targets'];
+  const r = spawnSync(process.execPath, [BIN, 'check', ...args, ...noInternet, '--output', 'json=-'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: kubeconfig }, encoding: 'utf8', timeout: 90_000 });
   let report: Report;
   try {
     report = JSON.parse(r.stdout) as Report;
@@ -339,7 +345,70 @@ describe.skipIf(Boolean(skip))('scaling, resources, metrics and pod status on th
   });
 });
 
+describe.skipIf(Boolean(skip))('egress from the doctor and from inside the runner pods, on the real control plane', () => {
+  /** Asynchronous: the local servers live in this process and must answer while the doctor runs. */
+  function doctorAsync(args: string[]): Promise<{ code: number | null; report: Report & { results: (Result & { details?: any })[] } }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'check', ...args, '--output', 'json=-'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: c.kubeconfig } });
+      let out = '';
+      child.stdout.on('data', (b) => (out += b));
+      child.on('close', (code) => {
+        try {
+          resolve({ code, report: JSON.parse(out) });
+        } catch {
+          reject(new Error(`not JSON (exit ${code}): ${out.slice(0, 300)}`));
+        }
+      });
+    });
+  }
+
+  it('derived endpoints (overridden to 127.0.0.1) tested from the doctor and each pod — python3 in one, curl in the other — and compared', async () => {
+    const derived = deriveTargets({ region: 'eu1', cloud: 'AWS', image: 'public.ecr.aws/matillion/etl-agent:stable' }).map((t) => t.host);
+    const pki = makePki();
+    const good = await httpsServer(pki.leaf('api.matillion.com', { sans: derived }));
+    const good2 = await httpsServer(pki.leaf('api.matillion.com', { sans: derived }));
+    const proxy = await connectProxy({ deny: [`127.0.0.1:${good2.port}`] });
+    const refused = await refusedPort();
+    try {
+      await variant('v-egress', { replicas: 2 });
+      const [a, b] = await podNames('v-egress');
+      const env = Object.fromEntries(runnerObjects().flatMap((o: any) => (o.kind === 'Deployment' ? o.spec.template.spec.containers[0].env : [])).map((e: any) => [e.name, e.value]));
+      const pod = (name: string) => ({ name, node: '', phase: 'Running', env: { ...env, OAUTH_CLIENT_ID: 'x', OAUTH_CLIENT_SECRET: 'y' } });
+      // Pod a: python3, and the runner's proxy, which denies the host api.matillion.com is routed to.
+      await wireRunnerPod(c, pod(a!), {}, { CUSTOM_CERT_LOCATION: pki.caFile, PROXY_HTTPS: `http://127.0.0.1:${proxy.port}` }, 'v-egress');
+      // Pod b: no python3 in the image, curl instead.
+      const bin = mkdtempSync(join(tmpdir(), 'rd-nopy-'));
+      for (const t of ['sh', 'curl', 'tr', 'head', 'rm', 'printf', 'cat', 'sed', 'grep', 'df', 'id', 'ls']) {
+        const real = spawnSync('/bin/sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim();
+        if (real.startsWith('/')) symlinkSync(real, join(bin, t));
+      }
+      await wireRunnerPod(c, pod(b!), { real: [] }, { CUSTOM_CERT_LOCATION: pki.caFile, PATH: bin }, 'v-egress');
+      const overrides = derived.flatMap((h) => ['--egress-override', `${h}=127.0.0.1:${h === 'api.matillion.com' ? good2.port : good.port}`]);
+      const { report } = await doctorAsync(['--namespace', 'v-egress', '--only', 'network', '--ca', pki.caFile, '--target', `warehouse=localhost:${refused}`, ...overrides, '--egress-timeout', '2']);
+      const r = (id: string, target: string) => report.results.find((x) => x.checkId === id && x.target === target)! as Result & { details: any };
+      // The doctor: every derived endpoint answers, with per-stage timings in the JSON report; their
+      // certificates chain to our test CA, not a public one, which is exactly TLS interception.
+      const d = r('network.egress', 'doctor → api.matillion.com');
+      expect(d).toMatchObject({ status: 'warn', message: expect.stringMatching(/^api\.matillion\.com \(via 127\.0\.0\.1:\d+\) answers, but its certificate is issued by CN=test Root CA, O=runner-doctor tests, not a public CA: something intercepts TLS \(DNS .* TCP .* TLS TLSv1\.3 .* HTTP 401/), remediation: { text: expect.stringMatching(/CUSTOM_CERT_LOCATION/) } });
+      for (const s of ['dns', 'tcp', 'tls', 'http']) expect(d.details.stages[s].ms).toEqual(expect.any(Number));
+      expect(report.results.filter((x) => x.checkId === 'network.egress' && x.target.startsWith('doctor → ') && x.status === 'fail').map((x) => x.target)).toEqual(['doctor → warehouse']);
+      // Pod a: python3 through its proxy, which answers 403 for the one host.
+      expect(r('network.egress', `v-egress/${a} → api.matillion.com`)).toMatchObject({ status: 'fail', message: expect.stringMatching(/PROXY failed through proxy http:\/\/127\.0\.0\.1:\d+ — the proxy .* answered 403/), remediation: { text: expect.stringMatching(/allow-list/) } });
+      expect(r('network.egress', `v-egress/${a} → keycloak.core.matillion.com`)).toMatchObject({ status: 'pass', details: { tool: 'python3', proxy: expect.stringMatching(/127\.0\.0\.1/) } });
+      // Pod b: no python3, curl did the stages.
+      expect(r('network.egress', `v-egress/${b} → api.matillion.com`)).toMatchObject({ status: 'pass', message: expect.stringMatching(/\(tested with curl\)$/), details: { tool: 'curl' } });
+      expect(r('network.egress', `v-egress/${b} → warehouse`)).toMatchObject({ status: 'fail', details: { failedStage: 'tcp', stages: { tcp: { error: 'refused' } } } });
+      // Side by side: where it breaks decides who fixes it.
+      expect(r('network.egress-paths', 'api.matillion.com')).toMatchObject({ status: 'fail', message: expect.stringMatching(new RegExp(`reachable from the doctor and 1 pod\\(s\\), blocked from v-egress/${a} \\(proxy: denied\\)`)) });
+      expect(r('network.egress-paths', 'warehouse')).toMatchObject({ status: 'fail', message: expect.stringMatching(/blocked from the doctor and from .* upstream of both/) });
+      expect(r('network.egress-paths', 'keycloak.core.matillion.com').status).toBe('pass');
+    } finally {
+      await Promise.all([good.close(), good2.close(), proxy.close()]);
+    }
+  });
+});
+
 afterAll(async () => {
   if (skip) return;
-  await c.kubectl(['delete', 'ns', '--wait=false', ...['v-irsa-ph', 'v-irsa-bad', 'v-no-provider', 'v-irsa-none', 'v-static', 'v-azure-nolabel', 'v-azure-ok', 'v-np-deny', 'v-np-nodns', 'v-np-no443', 'v-mixed', 'v-pending', 'v-restricted', 'v-py137', 'v-headroom', 'v-nolimit', 'v-xmx', 'v-restarts', 'v-metrics']]);
+  await c.kubectl(['delete', 'ns', '--wait=false', ...['v-irsa-ph', 'v-irsa-bad', 'v-no-provider', 'v-irsa-none', 'v-static', 'v-azure-nolabel', 'v-azure-ok', 'v-np-deny', 'v-np-nodns', 'v-np-no443', 'v-mixed', 'v-pending', 'v-restricted', 'v-py137', 'v-headroom', 'v-nolimit', 'v-xmx', 'v-restarts', 'v-metrics', 'v-egress']]);
 });

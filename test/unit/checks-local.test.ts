@@ -115,7 +115,7 @@ describe('each check catches its fault', () => {
   it('every registered check has a catching case here, in the engine or cluster unit tests, or in the integration tests', () => {
     // Cluster checks are proven on the real control plane (test/integration/check-cluster.test.ts),
     // and the two whose faults it cannot produce in test/unit/cluster-checks.test.ts.
-    const integration = ['workload.runner-pods', 'workload.image', 'workload.placeholders', 'workload.secrets', 'identity.service-account', 'security.pod-security', 'security.agents', 'scaling.hpa', 'network.policy', 'scaling.headroom', 'workload.resources', 'workload.metrics'];
+    const integration = ['workload.runner-pods', 'workload.image', 'workload.placeholders', 'workload.secrets', 'identity.service-account', 'security.pod-security', 'security.agents', 'scaling.hpa', 'network.policy', 'scaling.headroom', 'workload.resources', 'workload.metrics', 'network.egress', 'network.egress-paths'];
     const covered = new Set([...cases.map((c) => c[0]), 'config.waivers', 'cluster.version', 'workload.pod-health', ...integration]);
     expect(CHECKS.map((c) => c.id).filter((id) => !covered.has(id))).toEqual([]);
   });

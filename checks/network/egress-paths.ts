@@ -19,6 +19,7 @@ export default defineCheck({
     const pods = views.filter((v) => v.from !== 'doctor');
     if (!pods.length) return [info('no runner pod was tested from inside (none Running, or exec not allowed): only the doctor\'s view exists')];
     const names = [...new Set(views.flatMap((v) => v.results.map((r) => r.target.name)))];
+    if (!names.length) return [info('no egress targets were tested (derived targets off and none given)')];
     const out: Outcome[] = [];
     for (const name of names) {
       const d = doctor?.results.find((r) => r.target.name === name);

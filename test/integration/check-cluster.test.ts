@@ -75,7 +75,7 @@ describe.skipIf(Boolean(skip))('check --namespace on the real control plane', ()
     expect(first(report, 'network.policy').status).toBe('pass');
     expect(first(report, 'identity.service-account').status).toBe('pass');
     expect(first(report, 'security.agents').message).toMatch(/no known runtime security agent/);
-    expect(first(report, 'scaling.headroom')).toMatchObject({ status: 'pass', message: expect.stringMatching(/more runner pods \(1 CPU \/ 4\.0 GiB each\) fit on the nodes; maxReplicas 6 needs 4 more — task capacity 40 now, 120 at maxReplicas 6/) });
+    expect(first(report, 'scaling.headroom')).toMatchObject({ status: 'pass', message: expect.stringMatching(/more runner pods \(1 CPU \/ 4\.0 GiB \/ 50\.0 GiB disk each\) fit on the nodes; maxReplicas 6 needs 4 more — task capacity 40 now, 120 at maxReplicas 6/) });
     expect(first(report, 'workload.resources')).toMatchObject({ status: 'pass', message: expect.stringMatching(/^runnerSize small/) });
     if (metricsAddr) expect(byId(report, 'workload.metrics').map((r) => [r.status, r.message])).toEqual([0, 1].map(() => ['pass', 'agent running, 3/20 active tasks, version 2026.11.3']));
     expect(JSON.stringify(report)).not.toContain(OAUTH_SECRET_CANARY);

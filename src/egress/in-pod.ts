@@ -175,7 +175,9 @@ printf '%s\n' "$RDE_L" | while read -r name host port chost cport sni tls; do
     err=$(head -c 300 /tmp/.rde.$$ | tr -d '\000-\037'); rm -f /tmp/.rde.$$
     echo "@@RDE:$RDE_N:c:$name	$rc	$out	$err" ;;
   wget)
-    out=$(wget -q -O /dev/null -T "$RDE_MAXS" -t 1 "$scheme://$host:$port/" 2>&1); rc=$?
+    set -- -nv -O /dev/null -T "$RDE_MAXS" -t 1
+    if [ -f "\${CUSTOM_CERT_LOCATION:-}" ]; then set -- "$@" --ca-certificate="$CUSTOM_CERT_LOCATION"; fi
+    out=$(wget "$@" "$scheme://$host:$port/" 2>&1); rc=$?
     echo "@@RDE:$RDE_N:w:$name	$rc	$(printf '%s' "$out" | head -c 300 | tr -d '\000-\037')" ;;
   getent)
     if getent hosts "$host" >/dev/null 2>&1; then rc=0; else rc=2; fi
@@ -293,10 +295,10 @@ export function parseInPodEgress(stdout: string, nonce: string, targets: EgressT
       if (!t || !Number.isInteger(rc) || out.results.some((x) => x.target === t)) continue;
       if (rest[0] === 'c') out.results.push(fromCurl(t, rc, a, str(b) ?? ''));
       else if (rest[0] === 'w') {
-        // wget: 0 or 8 (the server answered with an HTTP error) prove reachability; 4 network, 5 TLS.
-        const ok = rc === 0 || rc === 8;
+        // wget: 0, 6 (authentication asked) or 8 (an HTTP error status) prove reachability; 4 network, 5 TLS.
+        const ok = rc === 0 || rc === 6 || rc === 8;
         const r: EndpointResult = { target: t, tool: 'wget', totalMs: 0 };
-        if (ok) r.http = { ok: true, detail: rc === 8 ? 'answered with an HTTP error status' : 'answered' };
+        if (ok) r.http = { ok: true, detail: rc === 0 ? 'answered' : 'answered with an HTTP error status' };
         else {
           const s = rc === 5 ? 'tls' : /resolv/i.test(a) ? 'dns' : 'tcp';
           r.failedStage = s;

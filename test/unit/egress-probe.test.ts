@@ -179,6 +179,28 @@ describe('the in-pod egress script under the real /bin/sh (python3, then curl an
     expect(ok.results[0]!.via).toBe(`http://***@127.0.0.1:${authProxy.port}`);
   });
 
+  it('neither python3 nor curl: wget proves reachability, getent resolves names; each says so', async () => {
+    const { mkdtempSync, symlinkSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { execFileSync } = await import('node:child_process');
+    const bins = (tools: string[]) => {
+      const bin = mkdtempSync(join(tmpdir(), 'rd-tools-'));
+      for (const t of tools) {
+        const real = execFileSync('/bin/sh', ['-c', `command -v ${t} || true`], { encoding: 'utf8' }).trim();
+        if (real.startsWith('/')) symlinkSync(real, join(bin, t));
+      }
+      return bin;
+    };
+    const some = () => cases().filter((x) => ['good', 'refused', 'invalid'].includes(x.name));
+    const w = await run(some(), { PATH: bins(['sh', 'wget', 'tr', 'head', 'rm', 'printf']), CUSTOM_CERT_LOCATION: pki.caFile });
+    expect(w.tool).toBe('wget');
+    expect(w.results.map((x) => [x.target.name, x.tool, x.failedStage ?? 'ok'])).toEqual(expect.arrayContaining([['good', 'wget', 'ok'], ['refused', 'wget', 'tcp'], ['invalid', 'wget', 'dns']]));
+    const g = await run(some(), { PATH: bins(['sh', 'getent', 'tr', 'head', 'rm', 'printf']) });
+    expect(g.tool).toBe('getent');
+    expect(Object.fromEntries(g.results.map((x) => [x.target.name, x.failedStage ? `${x.failedStage}:${x.dns?.error}` : 'dns-only']))).toEqual({ good: 'dns-only', refused: 'dns-only', invalid: 'dns:nxdomain' });
+  });
+
   it('no python3: curl does the stages and says so', async () => {
     const { mkdtempSync, symlinkSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -15,9 +15,11 @@ export function paint(on: boolean | undefined, code: string, s: string): string 
   return on ? `\u001b[${code}m${s}\u001b[0m` : s;
 }
 
+/** ` [target]`, or nothing: `local` is implicit in a --local run, where only egress endpoints are named. */
+const targetTag = (r: CheckResult, show: boolean) => (show && r.target !== 'local' ? ` [${r.target}]` : '');
+
 export function resultLine(r: CheckResult, showTarget: boolean, color?: boolean): string {
-  // `local` is implicit in a --local run: only other targets (egress endpoints) are named.
-  const target = showTarget && r.target !== 'local' ? ` [${r.target}]` : '';
+  const target = targetTag(r, showTarget);
   return `  ${paint(color, COLOR[r.status], SYMBOL[r.status])} ${r.checkId}${target}  ${paint(color && r.status === 'skip', '90', cleanText(r.message))}`;
 }
 
@@ -33,7 +35,7 @@ export function remediationSteps(report: Report, showTarget: boolean, color?: bo
   todo.sort((a, b) => (rank[a.status] ?? 3) - (rank[b.status] ?? 3));
   const out: string[] = [];
   todo.forEach((r, i) => {
-    out.push(`${String(i + 1).padStart(3)}. ${paint(color, COLOR[r.status], `[${r.status.toUpperCase()}]`)} ${r.checkId}${showTarget && r.target !== 'local' ? ` [${r.target}]` : ''}: ${cleanText(r.message)}`);
+    out.push(`${String(i + 1).padStart(3)}. ${paint(color, COLOR[r.status], `[${r.status.toUpperCase()}]`)} ${r.checkId}${targetTag(r, showTarget)}: ${cleanText(r.message)}`);
     if (r.remediation) {
       out.push(`       → ${r.remediation.text}`);
       if (r.remediation.command) out.push(`         $ ${r.remediation.command}`);

@@ -1,9 +1,7 @@
 import { defineCheck, fail, fmtBytes, info, pass, warn } from '../../src/engine/define.ts';
 import type { Outcome } from '../../src/engine/types.ts';
-import { isRunning } from '../../src/facts/kube/runner.ts';
+import { hpaFor, isRunning, TASKS_PER_POD } from '../../src/facts/kube/runner.ts';
 import { detectAutoscaler, fitPerNode, managedPlatform, podRequests } from '../../src/facts/kube/scheduling.ts';
-
-const TASKS_PER_POD = 20;
 
 export default defineCheck({
   id: 'scaling.headroom',
@@ -28,7 +26,7 @@ export default defineCheck({
       const ns = d.metadata?.namespace;
       const target = `${ns}/${d.metadata?.name}`;
       const spec = d.spec?.template?.spec;
-      const hpa = hpas.find((h) => h.metadata?.namespace === ns && h.spec?.scaleTargetRef?.kind === 'Deployment' && h.spec.scaleTargetRef.name === d.metadata?.name);
+      const hpa = hpaFor(hpas, d);
       const max = Math.max(hpa?.spec?.maxReplicas ?? d.spec?.replicas ?? 1, d.spec?.replicas ?? 1);
       const selector = d.spec?.selector?.matchLabels ?? {};
       const mine = runners.filter((p) => p.metadata?.namespace === ns && Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v) && !p.metadata?.deletionTimestamp);

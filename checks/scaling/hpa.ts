@@ -1,6 +1,7 @@
 import { defineCheck, fail, info, pass, warn } from '../../src/engine/define.ts';
 import type { Outcome } from '../../src/engine/types.ts';
 import { parseQuantity } from '../../src/facts/kube/quantity.ts';
+import { hpaFor, TASKS_PER_POD } from '../../src/facts/kube/runner.ts';
 
 export const CUSTOM_METRICS_API = 'v1beta1.custom.metrics.k8s.io';
 
@@ -23,9 +24,9 @@ export default defineCheck({
     const out: Outcome[] = [];
     for (const d of deployments) {
       const target = `${d.metadata?.namespace}/${d.metadata?.name}`;
-      const hpa = hpas.find((h) => h.metadata?.namespace === d.metadata?.namespace && h.spec?.scaleTargetRef?.kind === 'Deployment' && h.spec.scaleTargetRef.name === d.metadata?.name);
+      const hpa = hpaFor(hpas, d);
       if (!hpa) {
-        out.push(warn(`no HPA scales ${target}: it stays at ${d.spec?.replicas ?? 1} replicas (${(d.spec?.replicas ?? 1) * 20} concurrent tasks) whatever the load`, { target, remediation: 'enable the chart\'s HPA (autoscaling values) with a custom metrics adapter' }));
+        out.push(warn(`no HPA scales ${target}: it stays at ${d.spec?.replicas ?? 1} replicas (${(d.spec?.replicas ?? 1) * TASKS_PER_POD} concurrent tasks) whatever the load`, { target, remediation: 'enable the chart\'s HPA (autoscaling values) with a custom metrics adapter' }));
         continue;
       }
       const min = hpa.spec?.minReplicas ?? 1;
@@ -54,7 +55,7 @@ export default defineCheck({
       }
       const usesCustom = (hpa.spec?.metrics ?? []).some((m) => m.type === 'Pods' || m.type === 'Object');
       const api = usesCustom ? await snap.apiService(CUSTOM_METRICS_API).catch(() => undefined) : undefined;
-      const details = { hpa: hpa.metadata?.name, minReplicas: min, maxReplicas: max, capacityAtMax: max * 20, customMetricsApi: api ?? null };
+      const details = { hpa: hpa.metadata?.name, minReplicas: min, maxReplicas: max, capacityAtMax: max * TASKS_PER_POD, customMetricsApi: api ?? null };
       const hpaTarget = `${hpa.metadata?.namespace}/${hpa.metadata?.name}`;
       if (usesCustom && (!api || !api.available)) {
         out.push(fail(`HPA ${hpaTarget} cannot scale: the custom metrics API ${CUSTOM_METRICS_API} is ${api ? `not Available (${api.reason}: ${api.message})` : 'not registered'}`, { target: hpaTarget, details, remediation: { text: 'install a custom metrics adapter (e.g. prometheus-adapter) that serves app_active_task_count and app_active_request_count from the runner\'s /actuator/prometheus', command: `kubectl get apiservice ${CUSTOM_METRICS_API}` } }));
@@ -64,8 +65,8 @@ export default defineCheck({
         ? 'the HPA cannot read app_active_task_count: check the metrics adapter\'s rules for the runner metrics and that Prometheus scrapes the pods on 8080 (see network.policy)'
         : 'set minReplicas ≥ 2 and the AverageValue targets to 15–17 in the chart\'s autoscaling values';
       if (problems.length) out.push((tooHigh ? fail : warn)(`HPA ${hpaTarget}: ${problems.join('; ')}`, { target: hpaTarget, details, remediation: fix }));
-      else if (notes.length) out.push(info(`HPA ${hpaTarget} scales ${min}–${max} pods (${min * 20}–${max * 20} tasks); ${notes.join('; ')}`, { target: hpaTarget, details }));
-      else out.push(pass(`HPA ${hpaTarget} scales ${min}–${max} pods (${min * 20}–${max * 20} concurrent tasks)`, { target: hpaTarget, details }));
+      else if (notes.length) out.push(info(`HPA ${hpaTarget} scales ${min}–${max} pods (${min * TASKS_PER_POD}–${max * TASKS_PER_POD} tasks); ${notes.join('; ')}`, { target: hpaTarget, details }));
+      else out.push(pass(`HPA ${hpaTarget} scales ${min}–${max} pods (${min * TASKS_PER_POD}–${max * TASKS_PER_POD} concurrent tasks)`, { target: hpaTarget, details }));
     }
     return out.length ? out : [info('no runner Deployment found to match an HPA against')];
   },

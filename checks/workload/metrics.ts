@@ -1,11 +1,9 @@
 import { defineCheck, fail, info, pass, warn } from '../../src/engine/define.ts';
 import type { Outcome } from '../../src/engine/types.ts';
-import { KubeError } from '../../src/facts/kube/client.ts';
-import { isRunning, podName } from '../../src/facts/kube/runner.ts';
+import { isConnectionFailure, KubeError } from '../../src/facts/kube/client.ts';
+import { isRunning, podName, TASKS_PER_POD } from '../../src/facts/kube/runner.ts';
 import { metricsEndpoint } from '../../src/facts/kube/snapshot.ts';
 import { parseExposition, samplesOf } from '../../src/facts/prometheus.ts';
-
-const TASKS_PER_POD = 20;
 
 export default defineCheck({
   id: 'workload.metrics',
@@ -35,14 +33,13 @@ export default defineCheck({
           forbidden = e;
           continue;
         }
-        if (e instanceof KubeError && ['unreachable', 'timeout', 'unauthorized', 'tls'].includes(e.kubeKind)) throw e;
+        if (isConnectionFailure(e)) throw e;
         const msg = (e instanceof Error ? e.message : String(e)).replace(/^API server answered (\d+) to GET \S+: /, 'HTTP $1: ');
         out.push(warn(`${metricsEndpoint(p).url} not reachable through the API server's pod proxy (${msg})`, { target, remediation: 'the runner listens on 8080 (port "metrics"): check that the container is up, the prometheus.io/port annotation is right, and that the NetworkPolicy lets the API server/Prometheus reach 8080 (see network.policy)' }));
         continue;
       }
-      const text = r.ok;
       const { url } = metricsEndpoint(p);
-      const e = parseExposition(text);
+      const e = parseExposition(r.ok);
       const status = samplesOf(e, 'app_agent_status')[0];
       const tasks = samplesOf(e, 'app_active_task_count')[0];
       const version = samplesOf(e, 'app_version_info').map((s) => s.labels.version ?? s.labels.app_version).find(Boolean);

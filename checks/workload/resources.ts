@@ -42,7 +42,7 @@ export default defineCheck({
     const out: Outcome[] = [];
     for (const d of deployments) {
       const target = `${d.metadata?.namespace}/${d.metadata?.name}`;
-      const c = runnerContainer({ spec: d.spec?.template?.spec } as never);
+      const c = runnerContainer({ spec: d.spec?.template?.spec });
       if (!c) continue;
       const r = c.resources ?? {};
       const req = { cpu: parseQuantity(r.requests?.cpu), memory: parseQuantity(r.requests?.memory) };

@@ -4,17 +4,16 @@
 import { factSource, type RunConfigFacts } from '../facts/fact-map.ts';
 import { KubeClient, KubeError, loadAccess, type Access } from '../facts/kube/client.ts';
 import { probePod } from '../facts/kube/pod-exec.ts';
-import { isRunning, podName, runnerContainer } from '../facts/kube/runner.ts';
+import { isRunning, literalEnv, podName, runnerContainer } from '../facts/kube/runner.ts';
 import { KubeSnapshot } from '../facts/kube/snapshot.ts';
 import type { PlannedTarget } from '../engine/run.ts';
 import type { Report } from '../engine/report.ts';
 import { settingsFromEnv, type EgressPlan, type EgressView } from '../egress/plan.ts';
 import { inPodEgressScript, parseInPodEgress } from '../egress/in-pod.ts';
-import { execInPod } from '../facts/kube/pod-exec.ts';
+import { execError, execInPod } from '../facts/kube/pod-exec.ts';
 import { FactError } from '../facts/fact-map.ts';
 import { newNonce } from '../probe/script.ts';
 import type { V1Pod } from '@kubernetes/client-node';
-import { literalEnv } from '../facts/kube/runner.ts';
 
 export interface ClusterPlan {
   targets: PlannedTarget[];
@@ -45,19 +44,20 @@ function runnerSettings(p: V1Pod | undefined) {
 }
 
 /** The in-pod egress test through exec: the same endpoints as the doctor's, judged by the same check. */
-async function podEgress(access: Access, p: V1Pod, egress: EgressPlan, settings: ReturnType<typeof runnerSettings>, signal: AbortSignal, onRequest: () => void): Promise<EgressView> {
+async function podEgress(access: Access, p: V1Pod, egress: EgressPlan, onRequest: () => void): Promise<EgressView> {
   const ns = p.metadata?.namespace ?? 'default';
   const name = p.metadata?.name ?? '';
-  const targets = egress.targetsFor(settings);
+  const targets = egress.targetsFor(runnerSettings(p));
   if (!targets.length) return { from: podName(p), tool: 'none', results: [] };
   const nonce = newNonce();
   const t = egress.timeouts;
+  // The stages' timeouts bound the script; the exec's own hard timeout adds slack for start-up.
   const budget = t.dns + t.tcp + t.tls + t.http + 5000;
   let r;
   try {
-    r = await execInPod(access, ns, name, runnerContainer(p)?.name ?? '', ['sh', '-c', inPodEgressScript(targets, nonce, t)], { timeoutMs: budget, maxBytes: 512 * 1024, signal, onRequest });
+    r = await execInPod(access, ns, name, runnerContainer(p)?.name ?? '', ['sh', '-c', inPodEgressScript(targets, nonce, t)], { timeoutMs: budget, maxBytes: 512 * 1024, onRequest });
   } catch (e) {
-    throw new FactError('exec', `egress test in ${ns}/${name} could not run: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200)}`, 'check pods/exec permissions and that the container has /bin/sh');
+    throw execError(e, ns, name);
   }
   const parsed = parseInPodEgress(r.stdout, nonce, targets);
   if (!parsed.results.length) throw new FactError('probe', `the egress test in ${ns}/${name} printed nothing usable${r.timedOut ? ' (timed out)' : ''}${r.stderr ? ` (stderr: ${r.stderr.split('\n')[0]!.slice(0, 120)})` : ''}`, 'run it by hand with kubectl exec to see why');
@@ -104,7 +104,7 @@ export async function planCluster(args: ClusterArgs, config: RunConfigFacts, egr
     // One exec per pod for the egress test, shared by network.egress (per pod) and network.egress-paths.
     const view = () => egress.podView(podName(p), async () => {
       await snap.requireExec(ns);
-      return podEgress(access, p, egress, runnerSettings(p), AbortSignal.timeout(120_000), () => client.requests++);
+      return podEgress(access, p, egress, () => client.requests++);
     });
     podViews.push(view);
     plan.targets.push({

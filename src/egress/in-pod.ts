@@ -69,7 +69,7 @@ def head(s, timeout):
     parts = line.split(' ')
     if len(parts) < 2 or not parts[0].startswith('HTTP/') or not parts[1].isdigit(): raise ValueError('not an HTTP answer')
     return int(parts[1])
-def issuer_of(host, port, sock_factory):
+def issuer_of(host, sock_factory):
     try:
         s = sock_factory()
         c = ssl.create_default_context(); c.check_hostname = False; c.verify_mode = ssl.CERT_NONE
@@ -129,7 +129,7 @@ def run(t):
                 code = getattr(e, 'verify_code', None)
                 kind = {10: 'expired', 9: 'not-yet-valid', 62: 'wrong-host'}.get(code, 'untrusted' if code in (18, 19, 20, 21, 2) else 'handshake')
                 iss, sub, na = (None, None, None)
-                if kind in ('untrusted', 'expired', 'wrong-host') and not px: iss, sub, na = issuer_of(sn, 0, connect)
+                if kind in ('untrusted', 'expired', 'wrong-host') and not px: iss, sub, na = issuer_of(sn, connect)
                 r['tls'] = {'ok': False, 'ms': ms(s0), 'issuer': iss, 'subject': sub, 'validTo': na}
                 raise Stage(kind, 'TLS with %s: %s' % (sn, getattr(e, 'verify_message', None) or str(e)))
             c = io.getpeercert() or {}

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TIMEOUTS, probeAll, type EndpointResult, type StageTimeouts } from './probe.ts';
 import { proxyConfigFrom } from './proxy.ts';
+import { Memo } from '../util/memo.ts';
 import { applyOverrides, deriveTargets, parseTargetSpec, type EgressTarget, type RunnerSettings, type TargetOverride } from './targets.ts';
 
 export interface EgressView {
@@ -39,7 +40,7 @@ export class EgressPlan {
   readonly timeouts: StageTimeouts;
   readonly extraCA: string[];
   readonly userTargets: EgressTarget[];
-  readonly #views = new Map<string, Promise<EgressView>>();
+  readonly #views = new Memo();
 
   /** Throws a one-line Error for a bad target spec, override or unreadable CA file (a usage error). */
   constructor(opts: EgressOptions) {
@@ -68,7 +69,7 @@ export class EgressPlan {
 
   /** The doctor's own view: its proxy env (the runner's PROXY_* first when it runs inside a runner). */
   doctorView(settings: RunnerSettings | undefined, env: NodeJS.ProcessEnv, insideRunner: boolean): Promise<EgressView> {
-    return this.#once('doctor', async () => {
+    return this.#views.once('doctor', async () => {
       const proxy = proxyConfigFrom(env, insideRunner);
       const ca = [...this.extraCA];
       if (insideRunner && env.CUSTOM_CERT_LOCATION) {
@@ -83,19 +84,9 @@ export class EgressPlan {
     });
   }
 
-  #once(key: string, f: () => Promise<EgressView>): Promise<EgressView> {
-    let p = this.#views.get(key);
-    if (!p) {
-      p = f();
-      p.catch(() => {});
-      this.#views.set(key, p);
-    }
-    return p;
-  }
-
   /** A pod's view, collected by `run` (the exec) once. */
   podView(pod: string, run: () => Promise<EgressView>): Promise<EgressView> {
-    return this.#once(`pod:${pod}`, run);
+    return this.#views.once(`pod:${pod}`, run);
   }
 }
 

@@ -10,14 +10,19 @@ import { execFileSync } from 'node:child_process';
 const TOOLS = ['sh', 'cat', 'head', 'tail', 'tr', 'sed', 'cut', 'df', 'grep', 'sort', 'env', 'readlink', 'chmod', 'rm', 'timeout', 'base64', 'true', 'printf'];
 let toolbox: string | undefined;
 
+/** A new directory with symlinks to these real tools (those this machine has): a PATH for an image. */
+export function toolsDir(tools: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rd-toolbox-'));
+  for (const t of tools) {
+    const real = execFileSync('/bin/sh', ['-c', `command -v ${t} || true`], { encoding: 'utf8' }).trim();
+    if (real.startsWith('/')) symlinkSync(real, join(dir, t));
+  }
+  return dir;
+}
+
 /** A directory with symlinks to the few real tools a minimal image has (no python3, no java). */
 export function toolboxDir(): string {
-  if (toolbox) return toolbox;
-  toolbox = mkdtempSync(join(tmpdir(), 'rd-toolbox-'));
-  for (const t of TOOLS) {
-    const real = execFileSync('/bin/sh', ['-c', `command -v ${t} || true`], { encoding: 'utf8' }).trim();
-    if (real.startsWith('/')) symlinkSync(real, join(toolbox, t));
-  }
+  toolbox ??= toolsDir(TOOLS);
   return toolbox;
 }
 

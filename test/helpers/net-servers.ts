@@ -97,11 +97,13 @@ export async function httpsServer(cert: { key: string; cert: string }, status = 
   return { port: await listen(srv), close: closer(srv, sockets) };
 }
 
-/** Accepts TCP and never says a word: a TLS handshake (or HTTP request) to it hangs. */
-export async function hangingServer(): Promise<Running> {
+/** Accepts TCP and never says a word: a TLS handshake (or HTTP request) to it hangs. `peak`: most connections open at once. */
+export async function hangingServer(): Promise<Running & { peak: () => number }> {
   const srv = net.createServer((s) => s.on('error', () => {}));
   const sockets = track(srv);
-  return { port: await listen(srv), close: closer(srv, sockets) };
+  let peak = 0;
+  srv.on('connection', () => (peak = Math.max(peak, sockets.size)));
+  return { port: await listen(srv), close: closer(srv, sockets), peak: () => peak };
 }
 
 /** A port nothing listens on (bound, then closed). */

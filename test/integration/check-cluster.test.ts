@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Cluster } from '../cluster/cluster.ts';
 import { NS, OAUTH_SECRET_CANARY, runnerObjects, runnerPods, wireRunnerPod, type FixtureOpts } from '../cluster/fixture.ts';
 import { PodMetricsServer, runnerMetrics } from '../cluster/metrics.ts';
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { toolsDir } from '../helpers/fixture-root.ts';
 import { deriveTargets } from '../../src/egress/targets.ts';
 import { connectProxy, httpsServer, makePki, refusedPort } from '../helpers/net-servers.ts';
 
@@ -377,11 +377,7 @@ describe.skipIf(Boolean(skip))('egress from the doctor and from inside the runne
       // Pod a: python3, and the runner's proxy, which denies the host api.matillion.com is routed to.
       await wireRunnerPod(c, pod(a!), {}, { CUSTOM_CERT_LOCATION: pki.caFile, PROXY_HTTPS: `http://127.0.0.1:${proxy.port}` }, 'v-egress');
       // Pod b: no python3 in the image, curl instead.
-      const bin = mkdtempSync(join(tmpdir(), 'rd-nopy-'));
-      for (const t of ['sh', 'curl', 'tr', 'head', 'rm', 'printf', 'cat', 'sed', 'grep', 'df', 'id', 'ls']) {
-        const real = spawnSync('/bin/sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim();
-        if (real.startsWith('/')) symlinkSync(real, join(bin, t));
-      }
+      const bin = toolsDir(['sh', 'curl', 'tr', 'head', 'rm', 'printf', 'cat', 'sed', 'grep', 'df', 'id', 'ls']);
       await wireRunnerPod(c, pod(b!), { real: [] }, { CUSTOM_CERT_LOCATION: pki.caFile, PATH: bin }, 'v-egress');
       const overrides = derived.flatMap((h) => ['--egress-override', `${h}=127.0.0.1:${h === 'api.matillion.com' ? good2.port : good.port}`]);
       const { report } = await doctorAsync(['--namespace', 'v-egress', '--only', 'network', '--ca', pki.caFile, '--target', `warehouse=localhost:${refused}`, ...overrides, '--egress-timeout', '2']);

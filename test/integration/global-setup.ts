@@ -11,7 +11,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     clusterDir: string;
     clusterSkip: string;
-    readyMs: number;
     /** host:port of the pod metrics server ('' when this machine has no non-loopback address). */
     metricsAddr: string;
   }
@@ -27,11 +26,9 @@ export async function setup(project: TestProject) {
     console.log(`integration tests skipped: ${HOW_TO_BUILD}`);
     project.provide('clusterSkip', HOW_TO_BUILD);
     project.provide('clusterDir', '');
-    project.provide('readyMs', 0);
     project.provide('metricsAddr', '');
     return;
   }
-  const t0 = performance.now();
   // Two more, larger nodes than the demo's: room for the variant namespaces the tests create.
   cluster = await Cluster.start({ nodes: [...DEFAULT_NODES, { name: 'kwok-node-c', cpu: '16', memory: '64Gi' }, { name: 'kwok-node-d', cpu: '16', memory: '64Gi' }] });
   const host = hostAddress();
@@ -40,7 +37,6 @@ export async function setup(project: TestProject) {
   project.provide('metricsAddr', metrics ? `${metrics.host}:${metrics.port}` : '');
   project.provide('clusterSkip', '');
   project.provide('clusterDir', cluster.dir);
-  project.provide('readyMs', performance.now() - t0);
 }
 
 export async function teardown() {

@@ -136,7 +136,7 @@ export class KubeClient {
       return await this.#request<T>(path, o);
     } catch (e) {
       // Every other check would wait for the same timeout or get the same 401: remember it once.
-      if (e instanceof KubeError && ['unreachable', 'timeout', 'tls', 'unauthorized'].includes(e.kubeKind) && !o.signal?.aborted) this.#broken = e;
+      if (isConnectionFailure(e) && !o.signal?.aborted) this.#broken = e;
       throw e;
     }
   }
@@ -235,6 +235,11 @@ export class KubeClient {
     }
     return undefined;
   }
+}
+
+/** Failures of the connection or the credentials: every later request would fail the same way. */
+export function isConnectionFailure(e: unknown): e is KubeError {
+  return e instanceof KubeError && ['unreachable', 'timeout', 'tls', 'unauthorized'].includes(e.kubeKind);
 }
 
 /** 403: names the verb, resource and namespace, and the RBAC rule that would allow it. */

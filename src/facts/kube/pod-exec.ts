@@ -76,7 +76,7 @@ export async function execInPod(access: Access, ns: string, pod: string, contain
 }
 
 /** Classifies an exec failure (the WebSocket upgrade is refused with the HTTP status). */
-function execError(e: unknown, ns: string, pod: string): FactError {
+export function execError(e: unknown, ns: string, pod: string): FactError {
   const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
   if (/403/.test(msg)) return new FactError('forbidden', `forbidden: cannot exec into ${ns}/${pod} (needs {apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"]})`, `add get and create on pods/exec to a Role in namespace ${ns} bound to the doctor's identity`);
   if (/401/.test(msg)) return new FactError('unauthorized', 'unauthorized: exec was refused (bad or expired credentials)', 'refresh the kubeconfig');

@@ -1,5 +1,13 @@
 // Reading the runner's own workload objects: which container is the runner, what its env says.
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+
+/** One runner pod runs at most this many concurrent tasks (domain.md §2): capacity = pods × 20. */
+export const TASKS_PER_POD = 20;
+
+/** The HPA that scales a Deployment, if any. */
+export function hpaFor(hpas: V2HorizontalPodAutoscaler[], d: V1Deployment): V2HorizontalPodAutoscaler | undefined {
+  return hpas.find((h) => h.metadata?.namespace === d.metadata?.namespace && h.spec?.scaleTargetRef?.kind === 'Deployment' && h.spec.scaleTargetRef.name === d.metadata?.name);
+}
 
 export function podName(p: V1Pod): string {
   return `${p.metadata?.namespace ?? 'default'}/${p.metadata?.name ?? '?'}`;

@@ -3,6 +3,7 @@
 // what it needs, so a denied read becomes that fact's `forbidden (<rule>)` error and nothing else.
 import type { V1DaemonSet, V1Deployment, CoreV1Event as V1Event, V1Namespace, V1NetworkPolicy, V1Node, V1Pod, V1ServiceAccount, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { KubeError, ruleText, type KubeClient } from './client.ts';
+import { Memo } from '../../util/memo.ts';
 
 export const RUNNER_SELECTOR = 'app.kubernetes.io/name=matillion-runner';
 
@@ -54,20 +55,14 @@ export function metricsEndpoint(pod: V1Pod): { port: number; path: string; url: 
 export class KubeSnapshot {
   readonly client: KubeClient;
   readonly scope: KubeScope;
-  readonly #memo = new Map<string, Promise<unknown>>();
+  readonly #memo = new Memo();
   constructor(client: KubeClient, scope: KubeScope) {
     this.client = client;
     this.scope = scope;
   }
 
   #once<T>(key: string, f: () => Promise<T>): Promise<T> {
-    let p = this.#memo.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = f();
-      p.catch(() => {});
-      this.#memo.set(key, p);
-    }
-    return p;
+    return this.#memo.once(key, f);
   }
 
   /** SelfSubjectAccessReview for one need; a denial becomes a KubeError naming the RBAC rule. */

@@ -199,6 +199,47 @@ export class Cluster {
     throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
   }
 
+  /**
+   * Waits until a namespace has at least `count` pods (all Running unless `running` is false). On timeout
+   * the error says why, read from the cluster: each pod's phase and waiting reason, the scheduler's last
+   * FailedScheduling message and the ReplicaSets' failure conditions — so a full cluster explains itself.
+   */
+  async waitForPods(namespace: string, count: number, opts: { running?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? 90_000;
+    try {
+      await this.waitFor(async () => {
+        const pods = JSON.parse(await this.k(['get', 'pods', '-n', namespace, '-o', 'json'])).items as { status: { phase: string } }[];
+        return pods.length >= count && (opts.running === false || pods.every((p) => p.status.phase === 'Running'));
+      }, timeoutMs, `${count} pod(s) in ${namespace}`);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}: ${await this.whyPods(namespace)}`);
+    }
+  }
+
+  /** One line on why a namespace's pods are not (all) running. */
+  async whyPods(namespace: string): Promise<string> {
+    const get = async (what: string) => (JSON.parse((await this.kubectl(['get', what, '-n', namespace, '-o', 'json'])).stdout || '{"items":[]}') as { items: any[] }).items;
+    const [pods, events, rss] = await Promise.all([get('pods'), get('events'), get('replicasets')]);
+    const parts: string[] = [];
+    parts.push(pods.length ? `pods: ${pods.map((p) => `${p.metadata.name} ${p.status?.phase}${p.status?.containerStatuses?.[0]?.state?.waiting ? ` (${p.status.containerStatuses[0].state.waiting.reason})` : ''}`).join(', ')}` : 'no pods');
+    const sched = events.filter((e) => e.reason === 'FailedScheduling').at(-1);
+    if (sched) parts.push(`scheduler: ${sched.message}`);
+    for (const rs of rss) for (const cond of rs.status?.conditions ?? []) if (cond.status === 'True') parts.push(`ReplicaSet ${rs.metadata.name} ${cond.type}: ${cond.message}`);
+    const created = events.filter((e) => e.reason === 'FailedCreate').at(-1);
+    if (created) parts.push(`FailedCreate: ${created.message}`);
+    return parts.join('; ');
+  }
+
+  /** Deletes namespaces and waits until their pods are gone (their node capacity is free again). */
+  async deleteNamespaces(names: string[], timeoutMs = 60_000): Promise<void> {
+    if (!names.length) return;
+    await this.kubectl(['delete', 'namespace', '--ignore-not-found', '--wait=false', ...names]);
+    await this.waitFor(async () => {
+      const out = JSON.parse(await this.k(['get', 'pods', '-A', '-o', 'json'])).items as { metadata: { namespace: string } }[];
+      return !out.some((p) => names.includes(p.metadata.namespace));
+    }, timeoutMs, `the pods of ${names.join(', ')} to be deleted`);
+  }
+
   /** Fake nodes kwok keeps Ready, with the given capacity, labels and taints. */
   async addNodes(nodes: NodeSpec[]): Promise<void> {
     await this.apply(

@@ -1,14 +1,13 @@
 // The runner's /actuator/prometheus for fake pods, reached through the real API server's pod proxy.
-// The API server refuses to proxy to loopback pod IPs, so a pod that should be scraped gets this
-// machine's first non-loopback IPv4 as its pod IP (a status patch, as a kubelet would report it) and
-// its prometheus.io/port annotation points at one HTTP server on that address. The server tells pods
-// apart by the X-Forwarded-Uri header the API server's proxy adds, and answers each from a file
-// `<dir>/<namespace>/<pod>.prom` (tests write it), else a healthy runner's metrics.
-import http from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+// The API server refuses to proxy to loopback pod IPs, so the stand-in server runs inside a network
+// namespace of the harness's own (test/cluster/netns.ts) and a scraped pod gets that namespace's
+// address as its pod IP (a status patch, as a kubelet would report it), with its prometheus.io/port
+// annotation pointing at the server. No address of this machine's own interfaces is ever used.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster } from './cluster.ts';
+import { createNetns, type HarnessNetns } from './netns.ts';
 
 export function runnerMetrics(o: { status?: number; tasks?: number; version?: string } = {}): string {
   return [
@@ -29,40 +28,62 @@ export function runnerMetrics(o: { status?: number; tasks?: number; version?: st
   ].join('\n');
 }
 
-/** This machine's first non-internal IPv4 address: an address the API server agrees to proxy to. */
-export function hostAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return undefined;
-}
-
 export class PodMetricsServer {
   readonly host: string;
+  readonly port: number;
   readonly dir: string;
-  port = 0;
-  #server?: http.Server;
-  constructor(host: string, dir: string, port = 0) {
+  #child?: ChildProcess;
+  #netns?: HarnessNetns;
+
+  constructor(host: string, port: number, dir: string) {
     this.host = host;
-    this.dir = dir;
     this.port = port;
+    this.dir = dir;
   }
 
-  async start(): Promise<this> {
-    this.#server = http.createServer((req, res) => {
-      const m = String(req.headers['x-forwarded-uri'] ?? '').match(/\/namespaces\/([^/]+)\/pods\/([^/:]+)/);
-      const file = m ? join(this.dir, m[1]!, `${m[2]}.prom`) : '';
-      const body = file && existsSync(file) ? readFileSync(file, 'utf8') : runnerMetrics();
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
-    });
-    await new Promise<void>((resolve, reject) => this.#server!.once('error', reject).listen(this.port, this.host, resolve));
-    this.port = (this.#server.address() as { port: number }).port;
-    return this;
+  /** A namespace with a veth pair, and the server listening on the namespace's end of it. */
+  static async start(dir: string): Promise<PodMetricsServer> {
+    mkdirSync(dir, { recursive: true });
+    const ns = await createNetns('m');
+    try {
+      const script = join(import.meta.dirname, 'metrics-server.ts');
+      const child = spawn(ns.enter()[0]!, [...ns.enter().slice(1), process.execPath, script, ns.nsIp, '0', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error('the pod metrics server did not start within 20 s')), 20_000);
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString();
+          const m = out.match(/listening (\d+)/);
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`the pod metrics server exited with ${code}`)));
+      });
+      const s = new PodMetricsServer(ns.nsIp, port, dir);
+      s.#child = child;
+      s.#netns = ns;
+      return s;
+    } catch (e) {
+      await ns.remove();
+      throw e;
+    }
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    const child = this.#child;
+    if (child && child.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      });
+    }
+    await this.#netns?.remove();
   }
 
-  /** Points a pod's metrics at this server: pod IP = the host address, prometheus.io/port = our port. */
+  /** Points a pod's metrics at this server: pod IP = the namespace's address, prometheus.io/port = our port. */
   async route(c: Cluster, namespace: string, pod: string): Promise<void> {
     await c.k(['annotate', 'pod', '-n', namespace, pod, '--overwrite', `prometheus.io/port=${this.port}`]);
     await c.k(['patch', 'pod', '-n', namespace, pod, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { podIP: this.host, podIPs: [{ ip: this.host }] } })]);

@@ -9,14 +9,23 @@ import { cleanText } from '../src/redact/redact.ts';
 // XML 1.0 allows tab, LF, CR and U+0020..U+D7FF, U+E000..U+FFFD, supplementary planes.
 const XML_INVALID = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
 export function xmlText(s: string): string {
-  return cleanText(s, 16384).replace(XML_INVALID, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return cleanText(s, 16384)
+    .replace(XML_INVALID, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 const attr = (s: string) => xmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
 const secs = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
 
 function body(r: CheckResult): string {
   const lines = [`${r.status.toUpperCase()}: ${r.message}`, `target: ${r.target}`];
-  if (r.remediation) lines.push(`fix: ${r.remediation.text}`, ...(r.remediation.command ? [`run: ${r.remediation.command}`] : []), ...(r.remediation.docs ? [`docs: ${r.remediation.docs}`] : []));
+  if (r.remediation)
+    lines.push(
+      `fix: ${r.remediation.text}`,
+      ...(r.remediation.command ? [`run: ${r.remediation.command}`] : []),
+      ...(r.remediation.docs ? [`docs: ${r.remediation.docs}`] : []),
+    );
   return xmlText(lines.join('\n'));
 }
 
@@ -27,7 +36,8 @@ export function renderJunit(report: Report): string {
   const seen = new Set<string>();
   for (const r of report.results) (seen.has(r.checkId) ? multi : seen).add(r.checkId);
 
-  const isFailure = (r: CheckResult) => r.status === 'fail' || (r.status === 'warn' && meetsThreshold('warn', report.failOn));
+  const isFailure = (r: CheckResult) =>
+    r.status === 'fail' || (r.status === 'warn' && meetsThreshold('warn', report.failOn));
   const suites: string[] = [];
   let tests = 0;
   let failures = 0;
@@ -43,7 +53,8 @@ export function renderJunit(report: Report): string {
     const cases = rs.map((r) => {
       const name = `${r.checkId}: ${r.title}${multi.has(r.checkId) ? ` [${r.target}]` : ''}`;
       let inner = '';
-      if (r.status === 'error') inner = `<error type="${attr(String(r.details?.reason ?? 'error'))}" message="${attr(r.message)}">${body(r)}</error>`;
+      if (r.status === 'error')
+        inner = `<error type="${attr(String(r.details?.reason ?? 'error'))}" message="${attr(r.message)}">${body(r)}</error>`;
       else if (isFailure(r)) inner = `<failure type="${r.status}" message="${attr(r.message)}">${body(r)}</failure>`;
       else if (r.status === 'skip') inner = `<skipped message="${attr(r.message)}"/>`;
       if (r.status !== 'skip') inner += `<system-out>${body(r)}</system-out>`;

@@ -25,7 +25,14 @@ export function resultLine(r: CheckResult, showTarget: boolean, color?: boolean)
 
 export function summaryLine(report: Report): string {
   const c = report.summary.counts;
-  const parts = [`${c.pass} passed`, `${c.info} info`, `${c.warn} warnings`, `${c.fail} failed`, `${c.error} errors`, `${c.skip} skipped`];
+  const parts = [
+    `${c.pass} passed`,
+    `${c.info} info`,
+    `${c.warn} warnings`,
+    `${c.fail} failed`,
+    `${c.error} errors`,
+    `${c.skip} skipped`,
+  ];
   return `Summary: ${parts.join(', ')} (${report.summary.total} results in ${(report.durationMs / 1000).toFixed(1)} s)`;
 }
 
@@ -35,7 +42,9 @@ export function remediationSteps(report: Report, showTarget: boolean, color?: bo
   todo.sort((a, b) => (rank[a.status] ?? 3) - (rank[b.status] ?? 3));
   const out: string[] = [];
   todo.forEach((r, i) => {
-    out.push(`${String(i + 1).padStart(3)}. ${paint(color, COLOR[r.status], `[${r.status.toUpperCase()}]`)} ${r.checkId}${targetTag(r, showTarget)}: ${cleanText(r.message)}`);
+    out.push(
+      `${String(i + 1).padStart(3)}. ${paint(color, COLOR[r.status], `[${r.status.toUpperCase()}]`)} ${r.checkId}${targetTag(r, showTarget)}: ${cleanText(r.message)}`,
+    );
     if (r.remediation) {
       out.push(`       → ${r.remediation.text}`);
       if (r.remediation.command) out.push(`         $ ${r.remediation.command}`);

@@ -13,7 +13,14 @@ export interface ProgressState {
 }
 
 const SPIN = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-const colorOf: Record<Status, string> = { pass: 'green', info: 'cyan', warn: 'yellow', fail: 'red', error: 'magenta', skip: 'gray' };
+const colorOf: Record<Status, string> = {
+  pass: 'green',
+  info: 'cyan',
+  warn: 'yellow',
+  fail: 'red',
+  error: 'magenta',
+  skip: 'gray',
+};
 
 export function Progress({ state, frame }: { state: ProgressState; frame: number }) {
   return h(
@@ -23,12 +30,30 @@ export function Progress({ state, frame }: { state: ProgressState; frame: number
       h(
         Box,
         { key: c.name },
-        h(Text, { color: c.done === c.total ? colorOf[c.worst ?? 'pass'] : 'blue' }, c.done === c.total ? SYMBOL[c.worst ?? 'pass'] : SPIN[frame % SPIN.length]),
+        h(
+          Text,
+          { color: c.done === c.total ? colorOf[c.worst ?? 'pass'] : 'blue' },
+          c.done === c.total ? SYMBOL[c.worst ?? 'pass'] : SPIN[frame % SPIN.length],
+        ),
         h(Text, null, ` ${c.name.padEnd(12)} ${c.done}/${c.total}`),
       ),
     ),
-    ...state.recent.slice(-3).map((r, i) => h(Text, { key: `r${i}`, color: colorOf[r.status] }, `  ${SYMBOL[r.status]} ${r.checkId}  ${r.message.slice(0, 100)}`)),
-    state.running.length ? h(Text, { color: 'gray' }, `  running: ${state.running.slice(0, 3).join(', ')}${state.running.length > 3 ? ` +${state.running.length - 3}` : ''}`) : null,
+    ...state.recent
+      .slice(-3)
+      .map((r, i) =>
+        h(
+          Text,
+          { key: `r${i}`, color: colorOf[r.status] },
+          `  ${SYMBOL[r.status]} ${r.checkId}  ${r.message.slice(0, 100)}`,
+        ),
+      ),
+    state.running.length
+      ? h(
+          Text,
+          { color: 'gray' },
+          `  running: ${state.running.slice(0, 3).join(', ')}${state.running.length > 3 ? ` +${state.running.length - 3}` : ''}`,
+        )
+      : null,
   );
 }
 
@@ -41,7 +66,10 @@ export interface LiveHandle {
 }
 
 /** Starts the live view for the planned (check, target) pairs. */
-export function startLive(planned: { check: CheckDef; target: string }[], stdout: NodeJS.WriteStream = process.stdout): LiveHandle {
+export function startLive(
+  planned: { check: CheckDef; target: string }[],
+  stdout: NodeJS.WriteStream = process.stdout,
+): LiveHandle {
   const cats = new Map<string, { name: string; total: number; done: number; worst?: Status }>();
   for (const p of planned) {
     const c = cats.get(p.check.category) ?? { name: p.check.category, total: 0, done: 0 };
@@ -50,6 +78,7 @@ export function startLive(planned: { check: CheckDef; target: string }[], stdout
   }
   let state: ProgressState = { categories: [...cats.values()], running: [], recent: [] };
   let push: (s: ProgressState) => void = () => {};
+  // biome-ignore lint/correctness/noComponentHookFactories: one live view per run; App closes over its state and push().
   function App() {
     const [s, setS] = useState(state);
     const [frame, setFrame] = useState(0);

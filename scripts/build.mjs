@@ -24,9 +24,11 @@ await build({
   sourcemap: false,
   define: {
     __RD_VERSION__: JSON.stringify(pkg.version),
-    __RD_PROBE__: JSON.stringify(readFileSync(new URL('../src/probe/probe.sh', import.meta.url), 'utf8')),
+    __RD_PROBE__: JSON.stringify(readFileSync(new URL('../src/facts/pod/probe.sh', import.meta.url), 'utf8')),
   },
-  banner: { js: "import { createRequire as __rdCreateRequire } from 'node:module'; const require = __rdCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __rdCreateRequire } from 'node:module'; const require = __rdCreateRequire(import.meta.url);",
+  },
   alias: { 'react-devtools-core': './scripts/devtools-stub.mjs' },
   logLevel: 'warning',
 });

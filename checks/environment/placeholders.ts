@@ -1,25 +1,32 @@
-import { defineCheck, fail, pass } from '../../src/engine/define.ts';
-import { isSecretName } from '../../src/redact/redact.ts';
+import { defineCheck } from '../../src/engine/define.ts';
+import { HELM_VALUE } from '../../src/domain/chart.ts';
 
 export default defineCheck({
   id: 'environment.placeholders',
   title: 'No unfilled <Placeholder> values in the environment',
   category: 'environment',
   scope: 'pod',
-  severity: 'fail',
   docs: {
-    what: 'Finds environment values that still look like the chart\'s placeholders (`<MatillionRegion>`, `<AgentClientId>` …).',
+    what: "Finds environment values that still look like the chart's placeholders (`<MatillionRegion>`, `<AgentClientId>` …).",
     why: 'A placeholder means the Helm value was never set: the runner starts but cannot authenticate or reach the right region.',
     fix: 'Set the Helm value the placeholder names and run `helm upgrade`.',
   },
-  needs: ['probe'],
-  async run({ fact }) {
-    const p = await fact('probe');
-    const found = [...p.env.entries()].filter(([, e]) => e.placeholder).map(([name, e]) => ({ name, placeholder: !isSecretName(name) && e.value ? e.value : undefined }));
-    if (found.length) {
-      const list = found.map((f) => (f.placeholder ? `${f.name}=${f.placeholder}` : f.name)).join(', ');
-      return fail(`unfilled placeholders: ${list}`, { details: { variables: found.map((f) => f.name) }, remediation: 'set the Helm values these placeholders stand for (the name inside <…> is the value to fill) and run helm upgrade' });
-    }
-    return pass(`no placeholders among ${p.env.size} runner variables`);
+  needs: ['env'],
+  messages: {
+    none: { status: 'pass', text: 'no placeholders among {{count}} runner variables' },
+    found: {
+      status: 'fail',
+      text: 'unfilled placeholders: {{list}}',
+      fix: 'set the Helm values these placeholders stand for (the name inside <…> is the value to fill) and run helm upgrade{{values}}',
+    },
+  },
+  judge({ env }, { report }) {
+    const found = Object.entries(env).filter(([, e]) => e.placeholder);
+    if (found.length === 0) return report('none', { count: Object.keys(env).length });
+    // The env fact holds values only for non-secret names, so a secret's placeholder is named, never shown.
+    const list = found.map(([name, e]) => (e.value ? `${name}=${e.value}` : name)).join(', ');
+    const helm = found.flatMap(([name]) => (HELM_VALUE[name] ? [`${name} is set by ${HELM_VALUE[name]}`] : []));
+    const values = helm.length ? `; ${helm.join(', ')}` : '';
+    return report('found', { list, values }, { details: { variables: found.map(([name]) => name) } });
   },
 });

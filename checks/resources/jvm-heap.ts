@@ -1,11 +1,15 @@
-import { defineCheck, fail, fmtBytes, pass, skip, warn } from '../../src/engine/define.ts';
+import { defineCheck } from '../../src/engine/define.ts';
+import { fmtBytes } from '../../src/domain/format.ts';
+import { effectiveHeap, heapSetting, type HeapSetting } from '../../src/domain/jvm.ts';
 
-/** Parses -Xmx4g / -Xmx4096m / -Xmx4294967296 into bytes. */
-export function parseJvmSize(s: string): number | null {
-  const m = s.match(/^(\d+)([kKmMgGtT]?)$/);
-  if (!m?.[1]) return null;
-  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-  return Number(m[1]) * (mult[(m[2] ?? '').toLowerCase()] ?? 1);
+/** Above this share of the limit there is no room left for metaspace, threads and scripts. */
+const MAX_SHARE = 90;
+
+/** How the heap size was arrived at, as the message says it. */
+function describe(setting: HeapSetting): string {
+  if (setting.xmx !== undefined) return `-Xmx ${fmtBytes(setting.xmx)}`;
+  if (setting.ramPercent !== undefined) return `MaxRAMPercentage=${setting.ramPercent}`;
+  return 'default MaxRAMPercentage=25';
 }
 
 export default defineCheck({
@@ -13,31 +17,44 @@ export default defineCheck({
   title: 'JVM heap fits the container memory limit',
   category: 'resources',
   scope: 'pod',
-  severity: 'warn',
   docs: {
     what: 'Reads -Xmx and -XX:MaxRAMPercentage from the running java process and JAVA_TOOL_OPTIONS / JDK_JAVA_OPTIONS / JAVA_OPTS, and compares the heap with the container memory limit.',
     why: 'The heap is not all a JVM uses (metaspace, threads, direct buffers) and Python scripts share the same limit: a heap near or above the limit ends in OOM kills.',
     fix: 'Keep the heap at or below ~75 % of resources.limits.memory: prefer -XX:MaxRAMPercentage=75 over a fixed -Xmx, or raise the memory limit.',
   },
-  needs: ['probe'],
-  async run({ fact }) {
-    const { jvm, cgroup } = await fact('probe');
-    const flags = jvm.flatMap((j) => j.flags);
-    if (jvm.length === 0) return skip('not applicable: no java process and no JVM options in the environment');
-    // The last occurrence wins for the JVM, as on its command line.
-    const xmx = flags.filter((f) => f.startsWith('-Xmx')).map((f) => parseJvmSize(f.slice(4))).filter((n): n is number => n !== null).at(-1);
-    const pctFlag = flags.filter((f) => f.startsWith('-XX:MaxRAMPercentage=')).map((f) => Number(f.split('=')[1])).filter((n) => Number.isFinite(n)).at(-1);
-    const limit = cgroup.memoryLimit;
+  needs: ['runtimes', 'cgroup'],
+  messages: {
+    fits: { status: 'pass', text: 'JVM heap {{heap}} ({{how}}) is {{share}} % of the {{limit}} limit' },
+    'no-headroom': {
+      status: 'warn',
+      text: 'JVM heap ({{how}} → {{heap}}) is {{share}} % of the {{limit}} limit: no room for metaspace, threads and scripts',
+    },
+    'above-limit': {
+      status: 'fail',
+      text: 'JVM heap ({{how}} → {{heap}}) is larger than the container memory limit {{limit}}',
+    },
+    'no-limit': {
+      status: 'warn',
+      text: "JVM found ({{sources}}) but the container has no memory limit: the default heap is 25 % of the node's memory",
+      fix: 'set resources.limits.memory so the JVM sizes its heap from the container',
+    },
+    'no-jvm': { status: 'skip', text: 'no java process and no JVM options in the environment' },
+  },
+  judge({ runtimes, cgroup }, { report }) {
+    const { jvm } = runtimes;
+    if (jvm.length === 0) return report('no-jvm');
+    // One setting over every source, the last occurrence winning as on a JVM command line.
+    const setting = heapSetting(jvm.flatMap((j) => j.flags));
     const sources = jvm.map((j) => j.source);
-    if (limit === null) {
-      return warn(`JVM found (${sources.join(', ')}) but the container has no memory limit: the default heap is 25 % of the node's memory`, { details: { xmxBytes: xmx, maxRamPercentage: pctFlag }, remediation: 'set resources.limits.memory so the JVM sizes its heap from the container' });
-    }
-    const heap = xmx ?? (limit * (pctFlag ?? 25)) / 100;
-    const how = xmx !== undefined ? `-Xmx ${fmtBytes(xmx)}` : pctFlag !== undefined ? `MaxRAMPercentage=${pctFlag}` : 'default MaxRAMPercentage=25';
+    const flags = { xmxBytes: setting.xmx, maxRamPercentage: setting.ramPercent };
+    const limit = cgroup.memoryLimit;
+    if (limit === null) return report('no-limit', { sources: sources.join(', ') }, { details: flags });
+
+    const heap = effectiveHeap(setting, limit).bytes;
     const share = Math.round((heap / limit) * 100);
-    const details = { heapBytes: heap, limitBytes: limit, heapPercentOfLimit: share, xmxBytes: xmx, maxRamPercentage: pctFlag, sources };
-    if (heap > limit) return fail(`JVM heap (${how} → ${fmtBytes(heap)}) is larger than the container memory limit ${fmtBytes(limit)}`, { details });
-    if (share > 90) return warn(`JVM heap (${how} → ${fmtBytes(heap)}) is ${share} % of the ${fmtBytes(limit)} limit: no room for metaspace, threads and scripts`, { details });
-    return pass(`JVM heap ${fmtBytes(heap)} (${how}) is ${share} % of the ${fmtBytes(limit)} limit`, { details });
+    const vars = { how: describe(setting), heap: fmtBytes(heap), limit: fmtBytes(limit), share };
+    const details = { heapBytes: heap, limitBytes: limit, heapPercentOfLimit: share, ...flags, sources };
+    if (heap > limit) return report('above-limit', vars, { details });
+    return report(share > MAX_SHARE ? 'no-headroom' : 'fits', vars, { details });
   },
 });

@@ -1,38 +1,68 @@
-import { defineCheck, fail, pass } from '../../src/engine/define.ts';
-import { isRunning, podName } from '../../src/facts/kube/runner.ts';
-import { RUNNER_SELECTOR } from '../../src/facts/kube/snapshot.ts';
+import { RUNNER_SELECTOR } from '../../src/domain/chart.ts';
+import type { EventInfo, Pod } from '../../src/domain/kube.ts';
+import { isRunning, lastPodEvent, podName } from '../../src/domain/runner.ts';
+import { defineCheck } from '../../src/engine/define.ts';
+
+/** `ns/pod is Pending (ErrImagePull) — FailedScheduling: …`: why a pod is not Running, in one phrase. */
+function whyNotRunning(p: Pod, events: readonly EventInfo[]): string {
+  const waiting = (p.status?.containerStatuses ?? []).flatMap((c) =>
+    c.state?.waiting?.reason ? [c.state.waiting.reason] : [],
+  );
+  const ev = lastPodEvent(events, p, (e) => e.type === 'Warning');
+  return `${podName(p)} is ${p.status?.phase ?? 'unknown'}${waiting.length ? ` (${waiting.join(', ')})` : ''}${ev ? ` — ${ev.reason}: ${ev.message}` : ''}`;
+}
 
 export default defineCheck({
   id: 'workload.runner-pods',
   title: 'Runner pods are found and Running',
   category: 'workload',
   scope: 'cluster',
-  severity: 'fail',
   docs: {
     what: `Finds the runner pods by the chart's labels (${RUNNER_SELECTOR}, plus app.kubernetes.io/instance with --release) and checks that at least one is Running.`,
     why: 'No Running runner pod means no task can run; the in-pod checks need one too.',
-    fix: 'Find the pods with `kubectl get pods -A -l app.kubernetes.io/name=matillion-runner`; if there are none, check the Helm release; if they are not Running, the reasons below say why.',
+    fix: `Find the pods with \`kubectl get pods -A -l ${RUNNER_SELECTOR}\`; if there are none, check the Helm release; if they are not Running, the reasons below say why.`,
   },
-  needs: ['kube'],
-  async run({ fact }) {
-    const snap = await fact('kube');
-    const pods = await snap.runnerPods();
-    const where = snap.scope.namespace ? `namespace ${snap.scope.namespace}` : 'any namespace';
+  needs: ['kubeScope', 'runnerPods', 'runnerEvents'],
+  messages: {
+    running: { status: 'pass', text: '{{running}} of {{total}} runner pod(s) Running in {{namespaces}}' },
+    'none-found': {
+      status: 'fail',
+      text: 'no runner pods found in {{where}} (selector {{selector}})',
+      fix: 'check the namespace and the Helm release: is the chart installed, and did it create its Deployment?',
+      command: `kubectl get pods -A -l ${RUNNER_SELECTOR}; helm list -A`,
+    },
+    'none-running': {
+      status: 'fail',
+      text: 'none of the {{total}} runner pod(s) is Running: {{reasons}}',
+      fix: 'fix the reason given for each pod (scheduling, image pull, crash); `kubectl describe pod` shows the full events',
+      command: 'kubectl describe pod -n {{namespace}} {{pod}}',
+    },
+  },
+  judge({ kubeScope, runnerPods: pods, runnerEvents }, { report }) {
     if (pods.length === 0) {
-      return fail(`no runner pods found in ${where} (selector ${RUNNER_SELECTOR}${snap.scope.release ? `,app.kubernetes.io/instance=${snap.scope.release}` : ''})`, {
-        remediation: { text: 'check the namespace and the Helm release: is the chart installed, and did it create its Deployment?', command: 'kubectl get pods -A -l app.kubernetes.io/name=matillion-runner; helm list -A' },
-      });
+      const where = kubeScope.namespace ? `namespace ${kubeScope.namespace}` : 'any namespace';
+      return report('none-found', { where, selector: kubeScope.selector });
     }
     const running = pods.filter(isRunning);
     if (running.length === 0) {
-      const events = await snap.events().catch(() => []);
-      const why = pods.map((p) => {
-        const waiting = (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason).filter(Boolean);
-        const ev = events.filter((e) => e.involvedObject?.name === p.metadata?.name && e.type === 'Warning').map((e) => `${e.reason}: ${e.message}`).at(-1);
-        return `${podName(p)} is ${p.status?.phase ?? 'unknown'}${waiting.length ? ` (${waiting.join(', ')})` : ''}${ev ? ` — ${ev}` : ''}`;
-      });
-      return fail(`none of the ${pods.length} runner pod(s) is Running: ${why.join('; ')}`, { details: { pods: why }, remediation: { text: 'fix the reason given for each pod (scheduling, image pull, crash); `kubectl describe pod` shows the full events', command: `kubectl describe pod -n ${pods[0]?.metadata?.namespace} ${pods[0]?.metadata?.name}` } });
+      const why = pods.map((p) => whyNotRunning(p, runnerEvents));
+      const [first] = pods;
+      return report(
+        'none-running',
+        {
+          total: pods.length,
+          reasons: why.join('; '),
+          namespace: first?.metadata?.namespace ?? 'default',
+          pod: first?.metadata?.name ?? '',
+        },
+        { details: { pods: why } },
+      );
     }
-    return pass(`${running.length} of ${pods.length} runner pod(s) Running in ${[...new Set(pods.map((p) => p.metadata?.namespace))].join(', ')}`, { details: { pods: pods.map(podName) } });
+    const namespaces = [...new Set(pods.map((p) => p.metadata?.namespace ?? 'default'))].join(', ');
+    return report(
+      'running',
+      { running: running.length, total: pods.length, namespaces },
+      { details: { pods: pods.map(podName) } },
+    );
   },
 });

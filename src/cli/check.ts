@@ -1,24 +1,29 @@
-// `runner-doctor check`: plan targets, run the engine, render every requested output from one report.
+// `runner-doctor check`: plan the targets, collect facts (live, or from a snapshot), run the engine,
+// render every requested output from one report. The run's deadline counts from process start and
+// covers everything: kubeconfig loading, discovery, every API call, exec and egress probe.
 import { hostname } from 'node:os';
 import { CHECKS } from '../../checks/index.ts';
-import { ConfigError, loadConfig, type DoctorConfig } from '../config/load.ts';
-import { localFactSource } from '../facts/local.ts';
-import { runChecks, summarize, type PlannedTarget } from '../engine/run.ts';
-import { EXIT, exitCodeFor, SCHEMA_VERSION, type Report } from '../engine/report.ts';
+import { ConfigError, type DoctorConfig, loadConfig } from '../config/load.ts';
+import { type PlannedTarget, runChecks, summarize, type FactStore } from '../engine/run.ts';
+import { EXIT, exitCodeFor, type FailOn, type Report, SCHEMA_VERSION } from '../engine/report.ts';
 import { selectChecks, splitList } from '../engine/select.ts';
-import type { CheckDef } from '../engine/types.ts';
-import type { ClusterPlan } from './cluster-plan.ts';
-import { isSecretName, SecretScrubber } from '../redact/redact.ts';
+import { FactError, type KubeScopeFact } from '../engine/facts.ts';
+import type { Target } from '../engine/types.ts';
+import { runnerSelector } from '../domain/chart.ts';
+import { isRunning, podName, runnerContainer } from '../domain/runner.ts';
+import { Redactor } from '../redact/redact.ts';
 import { UsageError } from './errors.ts';
-import { parseOutputs, writeOutputs, type OutputSpec } from './outputs.ts';
+import { parseOutputs, writeAtomic, writeOutputs, type OutputSpec } from './outputs.ts';
 import { toolVersion } from './version.ts';
-import { EgressPlan, settingsFromEnv } from '../egress/plan.ts';
-import type { TargetOverride } from '../egress/targets.ts';
+import { EgressPlan } from '../facts/egress/plan.ts';
+import type { TargetOverride } from '../domain/egress.ts';
+import type { RunResources } from '../facts/collector.ts';
+import { Bound } from '../util/bound.ts';
 
 export interface CheckArgs {
   local?: boolean;
   output?: string[];
-  failOn?: 'warn' | 'fail';
+  failOn?: FailOn;
   only?: string[];
   skip?: string[];
   config?: string;
@@ -38,20 +43,15 @@ export interface CheckArgs {
   derivedTargets?: boolean;
   dnsServer?: string[];
   egressTimeout?: number;
+  saveSnapshot?: string;
+  fromSnapshot?: string;
 }
 
 /** Colour for the final text: on a TTY unless NO_COLOR; forced by FORCE_COLOR (not 0) anywhere. */
-export function useColor(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+export function colorWanted(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return isTTY && !env.CI;
-}
-
-/** Every secret-looking value in this process's environment: scrubbed from every output as a last line of defence. */
-function scrubberFor(env: NodeJS.ProcessEnv): SecretScrubber {
-  const s = new SecretScrubber();
-  for (const [k, v] of Object.entries(env)) if (isSecretName(k)) s.add(v);
-  return s;
 }
 
 function positive(name: string, v: number | undefined): number | undefined {
@@ -65,8 +65,9 @@ function buildEgressPlan(args: CheckArgs, config: DoctorConfig | undefined): Egr
   const override: Record<string, TargetOverride> = { ...(config?.egress?.override ?? {}) };
   for (const o of args.egressOverride ?? []) {
     const m = o.match(/^([^=]+)=(.+)$/);
-    if (!m) throw new UsageError(`--egress-override ${JSON.stringify(o)}: expected host=address[:port]`);
-    override[m[1]!.trim()] = { ...override[m[1]!.trim()], connect: m[2]!.trim() };
+    if (!m?.[1] || !m[2]) throw new UsageError(`--egress-override ${JSON.stringify(o)}: expected host=address[:port]`);
+    const host = m[1].trim();
+    override[host] = { ...override[host], connect: m[2].trim() };
   }
   const stage = positive('egress-timeout', args.egressTimeout ?? config?.egress?.stageTimeout);
   try {
@@ -83,35 +84,66 @@ function buildEgressPlan(args: CheckArgs, config: DoctorConfig | undefined): Egr
   }
 }
 
+const LOCAL: PlannedTarget = { target: { kind: 'local', name: 'local' }, scopes: ['pod', 'vantage', 'run'] };
+const DOCTOR: PlannedTarget = { target: { kind: 'doctor', name: 'doctor' }, scopes: ['vantage', 'run'] };
+const CLUSTER: PlannedTarget = { target: { kind: 'cluster', name: 'cluster' }, scopes: ['cluster'] };
+const podTarget = (t: Target): PlannedTarget => ({ target: t, scopes: ['pod', 'vantage'] });
+
+/** Failures that mean the cluster cannot be examined at all (a fatal), rather than one fact missing. */
+const FATAL_KINDS = new Set(['unreachable', 'unauthorized', 'tls', 'config', 'timeout', 'deadline']);
+
 export async function runCheckCommand(args: CheckArgs): Promise<number> {
-  const started = new Date();
+  // The deadline counts from process start: start-up, config and discovery are part of the run.
+  const startedMs = Math.round(performance.timeOrigin);
   const version = toolVersion();
-  const scrubber = scrubberFor(process.env);
+  const redactor = new Redactor().addEnv(process.env);
   // Outputs are parsed first so that even a config error leaves a report behind.
   const outputs: OutputSpec[] = parseOutputs(args.output ?? []);
   const stdoutTaken = outputs.some((o) => o.path === '-');
+  if (
+    args.fromSnapshot &&
+    (args.local || args.namespace || args.kubeconfig || args.context || args.pod || args.release)
+  )
+    throw new UsageError(
+      '--from-snapshot judges a saved run: it takes no --local, --namespace, --kubeconfig, --context, --pod or --release',
+    );
+  if (args.fromSnapshot && args.saveSnapshot)
+    throw new UsageError('--from-snapshot and --save-snapshot cannot be combined');
   let description = args.local ? `local environment (${hostname()})` : 'cluster';
+  let mode: Report['target']['mode'] = args.local ? 'local' : 'cluster';
 
-  const fatalReport = (message: string, remediation: string, failOn: 'warn' | 'fail' = 'fail'): Report => ({
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'runner-doctor', version },
-    target: { mode: args.local ? 'local' : 'cluster', description },
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationMs: Date.now() - started.getTime(),
-    failOn,
-    summary: summarize([]),
-    results: [],
-    fatal: { message, remediation },
-    notes: [],
-  });
+  const report = (results: Report['results'], failOn: FailOn, extra: Partial<Report> = {}): Report => {
+    const finished = Date.now();
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      tool: { name: 'runner-doctor', version },
+      target: { mode, description },
+      startedAt: new Date(startedMs).toISOString(),
+      finishedAt: new Date(finished).toISOString(),
+      durationMs: finished - startedMs,
+      failOn,
+      summary: summarize(results),
+      results,
+      notes: [],
+      ...extra,
+    };
+  };
 
   let config: DoctorConfig | undefined;
   try {
     if (args.config) config = await loadConfig(args.config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    await writeOutputs(outputs, fatalReport(`config error: ${e.message}`, 'fix the config file (see README: Configuration)'), scrubber).catch(() => {});
+    await writeOutputs(
+      outputs,
+      report([], 'fail', {
+        fatal: {
+          message: `config error: ${e.message}`,
+          remediation: 'fix the config file (see README: Configuration)',
+        },
+      }),
+      redactor,
+    ).catch(() => {});
     throw new UsageError(e.message);
   }
 
@@ -119,71 +151,234 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const only = splitList(args.only ?? config?.only);
   const skip = splitList([...(args.skip ?? []), ...(config?.skip ?? [])]);
   const selection = selectChecks(CHECKS, only, skip);
-  if (selection.unknown.length) throw new UsageError(`no check, category or tag matches ${selection.unknown.map((s) => `"${s}"`).join(', ')} (see runner-doctor list)`);
+  if (selection.unknown.length)
+    throw new UsageError(
+      `no check, category or tag matches ${selection.unknown.map((s) => `"${s}"`).join(', ')} (see runner-doctor list)`,
+    );
   const timeoutS = positive('timeout', args.timeout ?? config?.timeout) ?? 120;
   const checkTimeoutS = positive('check-timeout', args.checkTimeout) ?? 30;
-  if (args.concurrency !== undefined && (!Number.isInteger(args.concurrency) || args.concurrency < 1)) throw new UsageError(`--concurrency must be a whole number ≥ 1, not ${args.concurrency}`);
+  if (args.concurrency !== undefined && (!Number.isInteger(args.concurrency) || args.concurrency < 1))
+    throw new UsageError(`--concurrency must be a whole number ≥ 1, not ${args.concurrency}`);
+  if (args.pod && !args.namespace && !args.fromSnapshot) throw new UsageError('--pod needs --namespace');
 
-  const configFacts = { path: config?.path, waivers: config?.waivers ?? [], now: started };
-  const egress = buildEgressPlan(args, config);
+  const deadlineAt = startedMs + timeoutS * 1000;
+  const abort = new AbortController();
+  const deadlineTimer = setTimeout(() => abort.abort(), Math.max(0, deadlineAt - Date.now()));
+  deadlineTimer.unref();
+
+  let store: FactStore;
+  let live: import('../facts/store.ts').LiveFactStore | undefined;
   let targets: PlannedTarget[];
   let fatal: Report['fatal'];
-  let cluster: ClusterPlan | undefined;
-  if (args.local) {
-    targets = [{ target: { kind: 'local', name: 'local' }, scopes: ['local', 'pod', 'network'], source: localFactSource({ root: args.root ?? '', shell: args.probeShell }, configFacts, () => egress.doctorView(settingsFromEnv(process.env), process.env, true)) }];
-  } else {
-    if (args.pod && !args.namespace) throw new UsageError('--pod needs --namespace');
-    const { planCluster } = await import('./cluster-plan.ts');
-    cluster = await planCluster({ kubeconfig: args.kubeconfig, context: args.context, namespace: args.namespace, release: args.release, pod: args.pod, probeTimeoutMs: checkTimeoutS * 1000 }, configFacts, egress);
-    targets = cluster.targets;
-    fatal = cluster.fatal;
-  }
-  description = cluster?.description ?? description;
-  const planned = targets.flatMap((t) => selection.checks.filter((c) => t.scopes.includes(c.scope)).map((c: CheckDef) => ({ check: c, target: t.target.name })));
+  let namespace: string | undefined;
+  let context: string | undefined;
+  let now = Date.now();
+  const notes: string[] = [];
 
+  if (args.fromSnapshot) {
+    const { loadSnapshot, SnapshotFactStore } = await import('../facts/snapshot.ts');
+    let snap: import('../facts/snapshot.ts').Snapshot;
+    try {
+      snap = await loadSnapshot(args.fromSnapshot);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    mode = snap.mode;
+    description = snap.description;
+    namespace = snap.namespace;
+    context = snap.context;
+    fatal = snap.fatal;
+    const stored = snap.facts.run?.now;
+    if (stored && 'value' in stored && typeof stored.value === 'number') now = stored.value;
+    targets = snap.targets.map((t) =>
+      t.kind === 'local' ? LOCAL : t.kind === 'doctor' ? DOCTOR : t.kind === 'cluster' ? CLUSTER : podTarget(t),
+    );
+    store = new SnapshotFactStore(snap);
+    notes.push(`judged offline from the snapshot ${args.fromSnapshot} taken ${snap.createdAt}`);
+  } else {
+    const { LiveFactStore } = await import('../facts/store.ts');
+    const run: RunResources = {
+      mode,
+      signal: abort.signal,
+      redactor,
+      config: { ...(config?.path ? { path: config.path } : {}), waivers: config?.waivers ?? [] },
+      now,
+      env: process.env,
+      local: { root: args.root ?? '', shell: args.probeShell },
+      egress: buildEgressPlan(args, config),
+      probeTimeoutMs: checkTimeoutS * 1000,
+      execSlots: new Bound(args.concurrency ?? 8),
+      podTargets: [],
+    };
+    live = new LiveFactStore(run);
+    store = live;
+    if (args.local) {
+      targets = [LOCAL];
+    } else {
+      targets = [DOCTOR, CLUSTER];
+      namespace = args.namespace;
+      const planned = await planCluster(args, run, live, timeoutS);
+      description = planned.description;
+      context = planned.context;
+      fatal = planned.fatal;
+      run.podTargets = planned.pods;
+      targets.push(...planned.pods.map(podTarget));
+      if (planned.note) notes.push(planned.note);
+    }
+  }
+
+  const plannedPairs = targets.flatMap((t) =>
+    selection.checks.filter((c) => t.scopes.includes(c.scope)).map((c) => ({ check: c, target: t.target.name })),
+  );
   const interactive = process.stdout.isTTY === true && !process.env.CI && !stdoutTaken;
-  const live = interactive ? (await import('../../reporters/terminal.ts')).startLive(planned) : undefined;
+  const liveView = interactive ? (await import('../../reporters/terminal.ts')).startLive(plannedPairs) : undefined;
   const outcome = await runChecks({
     checks: selection.checks,
     targets,
-    concurrency: args.concurrency ?? 8,
-    checkTimeoutMs: checkTimeoutS * 1000,
-    deadlineMs: timeoutS * 1000,
+    store,
+    now,
+    deadlineAt,
+    abort,
+    deadlineLabel: `--timeout ${timeoutS} s`,
     waivers: config?.waivers,
-    now: started,
-    onStart: live?.onStart,
-    onResult: live?.onResult,
+    redactor,
+    onStart: liveView?.onStart,
+    onResult: liveView?.onResult,
   });
-  await live?.stop();
+  clearTimeout(deadlineTimer);
+  await liveView?.stop();
 
-  const report: Report = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'runner-doctor', version },
-    target: { mode: args.local ? 'local' : 'cluster', description, ...(cluster?.namespace ? { namespace: cluster.namespace } : {}), ...(cluster?.context ? { context: cluster.context } : {}) },
-    startedAt: outcome.startedAt.toISOString(),
-    finishedAt: outcome.finishedAt.toISOString(),
-    durationMs: outcome.finishedAt.getTime() - outcome.startedAt.getTime(),
-    failOn,
-    summary: outcome.summary,
-    results: outcome.results,
+  const client = live?.run.kube?.client;
+  const rep = report(outcome.results, failOn, {
+    target: {
+      mode,
+      description,
+      ...(namespace ? { namespace } : {}),
+      ...(context ? { context } : {}),
+      ...(args.fromSnapshot ? { snapshot: args.fromSnapshot } : {}),
+    },
     notes: [
-      ...(outcome.deadlineHit ? [`the global deadline (${timeoutS} s) passed: unfinished checks are reported as errors`] : []),
-      ...(cluster ? cluster.notes : []),
-      ...(cluster?.client ? [`${cluster.client.requests} Kubernetes API requests`] : []),
+      ...(outcome.deadlineHit || abort.signal.aborted
+        ? [
+            `the run's deadline (--timeout ${timeoutS} s, from process start) passed: unfinished checks are reported as errors`,
+          ]
+        : []),
+      ...notes,
+      ...(client ? [`${client.requests} Kubernetes API requests`] : []),
     ],
-  };
-  // The probe could not run at all: every result is that same error; say so once, as a fatal.
-  const probeErrors = outcome.results.filter((r) => r.scope === 'pod' && r.status === 'error' && r.details?.reason === 'probe');
+  });
+  // The probe could not run at all: every in-pod result is that same error; say so once, as a fatal.
+  const probeErrors = outcome.results.filter(
+    (r) => r.scope === 'pod' && r.status === 'error' && r.details?.reason === 'probe',
+  );
   const judged = outcome.results.some((r) => r.scope === 'pod' && r.status !== 'error' && r.status !== 'skip');
-  if (fatal) report.fatal = fatal;
-  else if (args.local && probeErrors.length > 0 && !judged) {
-    report.fatal = { message: `the local probe failed: ${probeErrors[0]!.message}`, remediation: probeErrors[0]!.remediation?.text ?? 'see runner-doctor --help' };
-  }
+  const firstProbeError = probeErrors[0];
+  if (fatal) rep.fatal = fatal;
+  else if (mode === 'local' && firstProbeError && !judged)
+    rep.fatal = {
+      message: `the local probe failed: ${firstProbeError.message}`,
+      remediation: firstProbeError.remediation?.text ?? 'see runner-doctor --help',
+    };
 
-  const unwritten = await writeOutputs(outputs, report, scrubber);
+  let unwritten = 0;
+  if (args.saveSnapshot && live) {
+    const { buildSnapshot, serializeSnapshot } = await import('../facts/snapshot.ts');
+    const snap = buildSnapshot(
+      live,
+      {
+        tool: rep.tool,
+        mode,
+        description,
+        ...(namespace ? { namespace } : {}),
+        ...(context ? { context } : {}),
+        targets: targets.map((t) => t.target),
+        ...(rep.fatal ? { fatal: rep.fatal } : {}),
+      },
+      redactor,
+    );
+    try {
+      await writeAtomic(args.saveSnapshot, serializeSnapshot(snap, args.saveSnapshot));
+    } catch (e) {
+      process.stderr.write(
+        `runner-doctor: cannot write the snapshot to ${args.saveSnapshot}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+      );
+      unwritten++;
+    }
+  }
+  unwritten += await writeOutputs(outputs, rep, redactor);
   if (!stdoutTaken) {
     const { renderPlain } = await import('../../reporters/plain.ts');
-    process.stdout.write(scrubber.scrub(renderPlain(report, { color: useColor(process.env, process.stdout.isTTY === true) })));
+    process.stdout.write(
+      redactor.scrub(renderPlain(rep, { color: colorWanted(process.env, process.stdout.isTTY === true) })),
+    );
   }
-  return report.fatal || unwritten ? EXIT.couldNotRun : exitCodeFor(report);
+  return rep.fatal || unwritten ? EXIT.couldNotRun : exitCodeFor(rep);
+}
+
+interface ClusterPlan {
+  description: string;
+  context?: string;
+  pods: Target[];
+  fatal?: Report['fatal'];
+  note?: string;
+}
+
+/**
+ * Loads credentials and discovers the runner pods (through the runnerPods fact, under the deadline):
+ * each Running one becomes a target for the in-pod checks and its own egress test.
+ */
+async function planCluster(
+  args: CheckArgs,
+  run: RunResources,
+  store: import('../facts/store.ts').LiveFactStore,
+  timeoutS: number,
+): Promise<ClusterPlan> {
+  const { KubeClient, KubeError, loadAccess } = await import('../facts/kube/client.ts');
+  let access: import('../facts/kube/client.ts').Access;
+  try {
+    access = await loadAccess({ kubeconfig: args.kubeconfig, context: args.context });
+  } catch (e) {
+    if (!(e instanceof KubeError)) throw e;
+    run.kubeError = e;
+    return {
+      description: 'cluster (kubeconfig could not be loaded)',
+      pods: [],
+      fatal: { message: e.message, remediation: e.remediation ?? '' },
+    };
+  }
+  const scope: KubeScopeFact = {
+    ...(args.namespace ? { namespace: args.namespace } : {}),
+    ...(args.release ? { release: args.release } : {}),
+    ...(args.pod ? { pod: args.pod } : {}),
+    selector: runnerSelector(args.release),
+  };
+  run.kube = { client: new KubeClient(access, { signal: run.signal }), access, scope };
+  const description = `cluster ${access.server} (context ${access.context}), ${args.namespace ? `namespace ${args.namespace}` : 'all namespaces'}`;
+  let pods: import('../domain/kube.ts').Pod[];
+  try {
+    pods = await store.get(CLUSTER.target, 'runnerPods');
+  } catch (e) {
+    const fatal =
+      e instanceof FactError && FATAL_KINDS.has(e.kind)
+        ? {
+            message: e.kind === 'deadline' ? `${e.message} (--timeout ${timeoutS} s)` : e.message,
+            remediation: e.remediation ?? '',
+          }
+        : undefined;
+    return { description, context: access.context, pods: [], ...(fatal ? { fatal } : {}) };
+  }
+  const targets: Target[] = pods.filter(isRunning).map((p) => ({
+    kind: 'pod',
+    name: podName(p),
+    pod: {
+      namespace: p.metadata?.namespace ?? 'default',
+      name: p.metadata?.name ?? '',
+      container: runnerContainer(p)?.name ?? '',
+    },
+  }));
+  const note =
+    pods.length > 0 && targets.length === 0
+      ? 'no runner pod is Running: in-pod checks were not run (see workload.runner-pods)'
+      : undefined;
+  return { description, context: access.context, pods: targets, ...(note ? { note } : {}) };
 }

@@ -3,7 +3,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Report } from '../engine/report.ts';
-import type { SecretScrubber } from '../redact/redact.ts';
+import type { Redactor } from '../redact/redact.ts';
 import { UsageError } from './errors.ts';
 
 export const FORMATS = ['junit', 'json', 'text'] as const;
@@ -19,7 +19,10 @@ export function parseOutputs(specs: readonly string[]): OutputSpec[] {
     const eq = spec.indexOf('=');
     const format = spec.slice(0, eq) as Format;
     const path = spec.slice(eq + 1);
-    if (eq < 0 || !FORMATS.includes(format) || !path) throw new UsageError(`--output "${spec}" is not FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')} (PATH - is stdout)`);
+    if (eq < 0 || !FORMATS.includes(format) || !path)
+      throw new UsageError(
+        `--output "${spec}" is not FORMAT=PATH with FORMAT one of ${FORMATS.join(', ')} (PATH - is stdout)`,
+      );
     out.push({ format, path });
   }
   if (out.filter((o) => o.path === '-').length > 1) throw new UsageError('only one --output can go to stdout (-)');
@@ -32,7 +35,7 @@ async function render(format: Format, report: Report): Promise<string> {
   return (await import('../../reporters/plain.ts')).renderPlain(report);
 }
 
-export async function writeAtomic(path: string, content: string): Promise<void> {
+export async function writeAtomic(path: string, content: string | Buffer): Promise<void> {
   const abs = resolve(path);
   await mkdir(dirname(abs), { recursive: true });
   const tmp = `${abs}.tmp-${process.pid}`;
@@ -41,7 +44,11 @@ export async function writeAtomic(path: string, content: string): Promise<void> 
 }
 
 /** Writes every output; returns how many could not be written (each reported on stderr in one line). */
-export async function writeOutputs(outputs: readonly OutputSpec[], report: Report, scrubber: SecretScrubber): Promise<number> {
+export async function writeOutputs(
+  outputs: readonly OutputSpec[],
+  report: Report,
+  scrubber: Redactor,
+): Promise<number> {
   let failed = 0;
   for (const o of outputs) {
     const text = scrubber.scrub(await render(o.format, report));
@@ -52,7 +59,9 @@ export async function writeOutputs(outputs: readonly OutputSpec[], report: Repor
     try {
       await writeAtomic(o.path, text);
     } catch (e) {
-      process.stderr.write(`runner-doctor: cannot write the ${o.format} report to ${o.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      process.stderr.write(
+        `runner-doctor: cannot write the ${o.format} report to ${o.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+      );
       failed++;
     }
   }

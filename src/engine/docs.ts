@@ -5,6 +5,8 @@ export function docsAnchor(check: Pick<CheckDef, 'id' | 'docs'>): string {
   return check.docs.anchor ?? check.id.replace(/[^a-z0-9]+/g, '-');
 }
 
-export function docsUrl(check: Pick<CheckDef, 'id' | 'docs'>): string {
-  return `docs/checks.md#${docsAnchor(check)}`;
+/** The docs link of a check, or of one of its messages (`anchor` may be a full URL). */
+export function docsUrl(check: Pick<CheckDef, 'id' | 'docs'>, anchor?: string): string {
+  if (anchor && /^https?:\/\//.test(anchor)) return anchor;
+  return `docs/checks.md#${anchor ?? docsAnchor(check)}`;
 }

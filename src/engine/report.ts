@@ -4,15 +4,18 @@ import { STATUS_RANK } from './types.ts';
 
 export const SCHEMA_VERSION = 1;
 
+export type FailOn = 'warn' | 'fail';
+
 export interface Report {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: 'runner-doctor'; version: string };
   /** What was examined: `local` (the doctor's own environment) or a cluster/namespace. */
-  target: { mode: 'local' | 'cluster'; description: string; namespace?: string; context?: string };
+  target: { mode: 'local' | 'cluster'; description: string; namespace?: string; context?: string; snapshot?: string };
   startedAt: string;
   finishedAt: string;
+  /** From process start to the report: the run's real duration. */
   durationMs: number;
-  failOn: 'warn' | 'fail';
+  failOn: FailOn;
   summary: RunSummary;
   results: CheckResult[];
   /** Set when the run could not start or could not examine the target at all. */
@@ -22,18 +25,26 @@ export interface Report {
 
 /** Exit codes, documented in the README and `--help`. */
 export const EXIT = {
+  /** Nothing at or above --fail-on, and every check judged. */
   ok: 0,
+  /** Findings at or above --fail-on. */
   findings: 1,
+  /** Usage or config error. */
   usage: 2,
+  /** Could not run at all: the target could not be examined. */
   couldNotRun: 3,
+  /** No finding at the threshold, but some checks could not judge (error: forbidden, timed out, crashed). */
+  incomplete: 4,
 } as const;
 
-/** Whether a status makes the run fail at the given threshold (errors count as failures: a gate that could not judge must not pass). */
-export function meetsThreshold(status: Status, failOn: 'warn' | 'fail'): boolean {
+/** Whether a status makes the run fail at the given threshold. `error` is not a finding: it is exit 4. */
+export function meetsThreshold(status: Status, failOn: FailOn): boolean {
   return STATUS_RANK[status] >= STATUS_RANK[failOn];
 }
 
 export function exitCodeFor(report: Report): number {
   if (report.fatal) return EXIT.couldNotRun;
-  return report.results.some((r) => meetsThreshold(r.status, report.failOn)) ? EXIT.findings : EXIT.ok;
+  if (report.results.some((r) => meetsThreshold(r.status, report.failOn))) return EXIT.findings;
+  if (report.results.some((r) => r.status === 'error')) return EXIT.incomplete;
+  return EXIT.ok;
 }

@@ -1,8 +1,11 @@
 // --only / --skip: a selector is a check id, a category, a tag, or an id prefix ending in `*`.
-import type { CheckDef } from './types.ts';
+import type { AnyCheck as CheckDef } from './types.ts';
 
 export function splitList(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function matchesSelector(check: CheckDef, sel: string): boolean {
@@ -18,6 +21,8 @@ export interface Selection {
 
 export function selectChecks(all: readonly CheckDef[], only: readonly string[], skip: readonly string[]): Selection {
   const unknown = [...only, ...skip].filter((s) => !all.some((c) => matchesSelector(c, s)));
-  const checks = all.filter((c) => (only.length === 0 || only.some((s) => matchesSelector(c, s))) && !skip.some((s) => matchesSelector(c, s)));
+  const checks = all.filter(
+    (c) => (only.length === 0 || only.some((s) => matchesSelector(c, s))) && !skip.some((s) => matchesSelector(c, s)),
+  );
   return { checks, unknown };
 }

@@ -15,13 +15,26 @@ export async function benchCluster(runs: number): Promise<Row[]> {
     let requests = '';
     for (let i = 0; i <= runs; i++) {
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, [bin, 'check', '--namespace', 'matillion', '--no-derived-targets', '--output', 'json=-'], { env: { ...process.env, KUBECONFIG: c.kubeconfig }, encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [bin, 'check', '--namespace', 'matillion', '--no-derived-targets', '--output', 'json=-'],
+        { env: { ...process.env, KUBECONFIG: c.kubeconfig }, encoding: 'utf8' },
+      );
       const dt = performance.now() - t0;
       if (i > 0) xs.push(dt);
       requests = (JSON.parse(r.stdout).notes as string[]).find((n) => /API requests/.test(n)) ?? '';
     }
     xs.sort((a, b) => a - b);
-    return [{ name: 'full `check --namespace matillion` (2 runner pods)', target: '< 3 s', median: xs[Math.floor(xs.length / 2)]!, min: xs[0]!, max: xs.at(-1)!, extra: requests }];
+    return [
+      {
+        name: 'full `check --namespace matillion` (2 runner pods)',
+        target: '< 3 s',
+        median: xs[Math.floor(xs.length / 2)]!,
+        min: xs[0]!,
+        max: xs.at(-1)!,
+        extra: requests,
+      },
+    ];
   } finally {
     await c.stop();
   }

@@ -23,7 +23,9 @@ if (cmd === 'up') {
   });
   mkdirSync(CACHE_ROOT, { recursive: true });
   writeFileSync(STATE, JSON.stringify({ dir: c.dir, kubeconfig: c.kubeconfig }));
-  console.log(`control plane ready in ${((ready - t0) / 1000).toFixed(1)} s; ${pods.length} runner pods Running in namespace matillion after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `control plane ready in ${((ready - t0) / 1000).toFixed(1)} s; ${pods.length} runner pods Running in namespace matillion after ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   console.log(`export KUBECONFIG=${c.kubeconfig}`);
 } else if (cmd === 'down') {
   if (!existsSync(STATE)) {

@@ -20,7 +20,8 @@ const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-sch
 export function missingBinaries(): string[] {
   return BINARIES.filter((b) => !existsSync(join(BIN_DIR, b)));
 }
-export const HOW_TO_BUILD = 'build the control-plane binaries once with `npm run cluster:binaries` (cached under ~/.cache/runner-doctor)';
+export const HOW_TO_BUILD =
+  'build the control-plane binaries once with `npm run cluster:binaries` (cached under ~/.cache/runner-doctor)';
 
 export interface NodeSpec {
   name: string;
@@ -84,7 +85,10 @@ export class Cluster {
     mkdirSync(dir, { recursive: true });
     const [etcd, peer, api, cm, sched, kwok] = await Promise.all(Array.from({ length: 6 }, freePort));
     const c = new Cluster(dir, 'rd', api!);
-    writeFileSync(join(dir, 'audit-policy.yaml'), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n');
+    writeFileSync(
+      join(dir, 'audit-policy.yaml'),
+      'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n',
+    );
     const peerUrl = `http://127.0.0.1:${peer}`;
     // Bind addresses through a KwokctlConfiguration: kwokctl 0.8's --extra-args mixes up components
     // when more than one is patched. A later flag overrides kwokctl's own 0.0.0.0 defaults.
@@ -96,7 +100,10 @@ export class Cluster {
         ['initial-advertise-peer-urls', peerUrl],
         ['initial-cluster', `node0=${peerUrl}`],
       ],
-      'kube-apiserver': [['bind-address', '127.0.0.1'], ['advertise-address', '127.0.0.1']],
+      'kube-apiserver': [
+        ['bind-address', '127.0.0.1'],
+        ['advertise-address', '127.0.0.1'],
+      ],
       'kube-controller-manager': [['bind-address', '127.0.0.1']],
       'kube-scheduler': [['bind-address', '127.0.0.1']],
       'kwok-controller': [
@@ -111,35 +118,75 @@ export class Cluster {
       JSON.stringify({
         apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
         kind: 'KwokctlConfiguration',
-        componentsPatches: Object.entries(patches).map(([name, args]) => ({ name, extraArgs: args.map(([key, value]) => ({ key, value })) })),
+        componentsPatches: Object.entries(patches).map(([name, args]) => ({
+          name,
+          extraArgs: args.map(([key, value]) => ({ key, value })),
+        })),
       }),
     );
     const args = [
-      'create', 'cluster', '--name', c.name, '--runtime', 'binary', '--kubeconfig', c.kubeconfig,
-      '--etcd-binary', join(BIN_DIR, 'etcd'),
-      '--kube-apiserver-binary', join(BIN_DIR, 'kube-apiserver'),
-      '--kube-controller-manager-binary', join(BIN_DIR, 'kube-controller-manager'),
-      '--kube-scheduler-binary', join(BIN_DIR, 'kube-scheduler'),
-      '--kwok-controller-binary', join(BIN_DIR, 'kwok'),
-      '--etcd-port', String(etcd), '--kube-apiserver-port', String(api), '--kube-controller-manager-port', String(cm),
-      '--kube-scheduler-port', String(sched), '--controller-port', String(kwok),
-      '--kube-audit-policy', join(dir, 'audit-policy.yaml'),
-      '--enable-crds', 'Exec,ClusterExec,Logs,ClusterLogs,PortForward,ClusterPortForward',
-      '--wait', '90s',
-      '--config', join(dir, 'kwokctl.yaml'),
+      'create',
+      'cluster',
+      '--name',
+      c.name,
+      '--runtime',
+      'binary',
+      '--kubeconfig',
+      c.kubeconfig,
+      '--etcd-binary',
+      join(BIN_DIR, 'etcd'),
+      '--kube-apiserver-binary',
+      join(BIN_DIR, 'kube-apiserver'),
+      '--kube-controller-manager-binary',
+      join(BIN_DIR, 'kube-controller-manager'),
+      '--kube-scheduler-binary',
+      join(BIN_DIR, 'kube-scheduler'),
+      '--kwok-controller-binary',
+      join(BIN_DIR, 'kwok'),
+      '--etcd-port',
+      String(etcd),
+      '--kube-apiserver-port',
+      String(api),
+      '--kube-controller-manager-port',
+      String(cm),
+      '--kube-scheduler-port',
+      String(sched),
+      '--controller-port',
+      String(kwok),
+      '--kube-audit-policy',
+      join(dir, 'audit-policy.yaml'),
+      '--enable-crds',
+      'Exec,ClusterExec,Logs,ClusterLogs,PortForward,ClusterPortForward',
+      '--wait',
+      '90s',
+      '--config',
+      join(dir, 'kwokctl.yaml'),
     ];
     try {
-      await execFileP(join(BIN_DIR, 'kwokctl'), args, { env: { ...process.env, KWOK_WORKDIR: dir }, maxBuffer: 16 * 1024 * 1024 });
+      await execFileP(join(BIN_DIR, 'kwokctl'), args, {
+        env: { ...process.env, KWOK_WORKDIR: dir },
+        maxBuffer: 16 * 1024 * 1024,
+      });
     } catch (e) {
       const logs = ['kube-apiserver', 'etcd', 'kwok-controller'].map((l) => {
         const f = join(dir, 'clusters', c.name, 'logs', `${l}.log`);
         return existsSync(f) ? `--- ${l}:\n${readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')}` : '';
       });
       await c.stop().catch(() => {});
-      throw new Error(`the control plane did not start: ${String((e as { stderr?: string }).stderr ?? (e as Error).message).split('\n').filter((l) => !l.includes('"level":"INFO"')).join(' ').slice(0, 2000)}\n${logs.join('\n')}`);
+      throw new Error(
+        `the control plane did not start: ${String((e as { stderr?: string }).stderr ?? (e as Error).message)
+          .split('\n')
+          .filter((l) => !l.includes('"level":"INFO"'))
+          .join(' ')
+          .slice(0, 2000)}\n${logs.join('\n')}`,
+      );
     }
     try {
-      await c.waitFor(async () => (await c.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0, 60_000, 'the default ServiceAccount');
+      await c.waitFor(
+        async () => (await c.kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0,
+        60_000,
+        'the default ServiceAccount',
+      );
       if (opts.nodes?.length) await c.addNodes(opts.nodes);
     } catch (e) {
       // Never leave a half-started control plane running behind a failure.
@@ -157,14 +204,21 @@ export class Cluster {
   }
 
   async stop(): Promise<void> {
-    await execFileP(join(BIN_DIR, 'kwokctl'), ['delete', 'cluster', '--name', this.name], { env: { ...process.env, KWOK_WORKDIR: this.dir } }).catch(() => {});
+    await execFileP(join(BIN_DIR, 'kwokctl'), ['delete', 'cluster', '--name', this.name], {
+      env: { ...process.env, KWOK_WORKDIR: this.dir },
+    }).catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Our built kubectl against this cluster (admin unless another kubeconfig is given). */
-  async kubectl(args: string[], opts: { input?: string; kubeconfig?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  async kubectl(
+    args: string[],
+    opts: { input?: string; kubeconfig?: string; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
     return new Promise((resolve) => {
-      const child = spawn(join(BIN_DIR, 'kubectl'), ['--kubeconfig', opts.kubeconfig ?? this.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(join(BIN_DIR, 'kubectl'), ['--kubeconfig', opts.kubeconfig ?? this.kubeconfig, ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
@@ -187,7 +241,10 @@ export class Cluster {
 
   async apply(objects: object | object[]): Promise<void> {
     const items = Array.isArray(objects) ? objects : [objects];
-    await this.k(['apply', '--server-side', '--force-conflicts', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    await this.k(
+      ['apply', '--server-side', '--force-conflicts', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+    );
   }
 
   async waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -204,13 +261,23 @@ export class Cluster {
    * the error says why, read from the cluster: each pod's phase and waiting reason, the scheduler's last
    * FailedScheduling message and the ReplicaSets' failure conditions — so a full cluster explains itself.
    */
-  async waitForPods(namespace: string, count: number, opts: { running?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  async waitForPods(
+    namespace: string,
+    count: number,
+    opts: { running?: boolean; timeoutMs?: number } = {},
+  ): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? 90_000;
     try {
-      await this.waitFor(async () => {
-        const pods = JSON.parse(await this.k(['get', 'pods', '-n', namespace, '-o', 'json'])).items as { status: { phase: string } }[];
-        return pods.length >= count && (opts.running === false || pods.every((p) => p.status.phase === 'Running'));
-      }, timeoutMs, `${count} pod(s) in ${namespace}`);
+      await this.waitFor(
+        async () => {
+          const pods = JSON.parse(await this.k(['get', 'pods', '-n', namespace, '-o', 'json'])).items as {
+            status: { phase: string };
+          }[];
+          return pods.length >= count && (opts.running === false || pods.every((p) => p.status.phase === 'Running'));
+        },
+        timeoutMs,
+        `${count} pod(s) in ${namespace}`,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}: ${await this.whyPods(namespace)}`);
     }
@@ -218,13 +285,24 @@ export class Cluster {
 
   /** One line on why a namespace's pods are not (all) running. */
   async whyPods(namespace: string): Promise<string> {
-    const get = async (what: string) => (JSON.parse((await this.kubectl(['get', what, '-n', namespace, '-o', 'json'])).stdout || '{"items":[]}') as { items: any[] }).items;
+    const get = async (what: string) =>
+      (
+        JSON.parse((await this.kubectl(['get', what, '-n', namespace, '-o', 'json'])).stdout || '{"items":[]}') as {
+          items: any[];
+        }
+      ).items;
     const [pods, events, rss] = await Promise.all([get('pods'), get('events'), get('replicasets')]);
     const parts: string[] = [];
-    parts.push(pods.length ? `pods: ${pods.map((p) => `${p.metadata.name} ${p.status?.phase}${p.status?.containerStatuses?.[0]?.state?.waiting ? ` (${p.status.containerStatuses[0].state.waiting.reason})` : ''}`).join(', ')}` : 'no pods');
+    parts.push(
+      pods.length
+        ? `pods: ${pods.map((p) => `${p.metadata.name} ${p.status?.phase}${p.status?.containerStatuses?.[0]?.state?.waiting ? ` (${p.status.containerStatuses[0].state.waiting.reason})` : ''}`).join(', ')}`
+        : 'no pods',
+    );
     const sched = events.filter((e) => e.reason === 'FailedScheduling').at(-1);
     if (sched) parts.push(`scheduler: ${sched.message}`);
-    for (const rs of rss) for (const cond of rs.status?.conditions ?? []) if (cond.status === 'True') parts.push(`ReplicaSet ${rs.metadata.name} ${cond.type}: ${cond.message}`);
+    for (const rs of rss)
+      for (const cond of rs.status?.conditions ?? [])
+        if (cond.status === 'True') parts.push(`ReplicaSet ${rs.metadata.name} ${cond.type}: ${cond.message}`);
     const created = events.filter((e) => e.reason === 'FailedCreate').at(-1);
     if (created) parts.push(`FailedCreate: ${created.message}`);
     return parts.join('; ');
@@ -234,34 +312,68 @@ export class Cluster {
   async deleteNamespaces(names: string[], timeoutMs = 60_000): Promise<void> {
     if (!names.length) return;
     await this.kubectl(['delete', 'namespace', '--ignore-not-found', '--wait=false', ...names]);
-    await this.waitFor(async () => {
-      const out = JSON.parse(await this.k(['get', 'pods', '-A', '-o', 'json'])).items as { metadata: { namespace: string } }[];
-      return !out.some((p) => names.includes(p.metadata.namespace));
-    }, timeoutMs, `the pods of ${names.join(', ')} to be deleted`);
+    await this.waitFor(
+      async () => {
+        const out = JSON.parse(await this.k(['get', 'pods', '-A', '-o', 'json'])).items as {
+          metadata: { namespace: string };
+        }[];
+        return !out.some((p) => names.includes(p.metadata.namespace));
+      },
+      timeoutMs,
+      `the pods of ${names.join(', ')} to be deleted`,
+    );
   }
 
   /** Fake nodes kwok keeps Ready, with the given capacity, labels and taints. */
   async addNodes(nodes: NodeSpec[]): Promise<void> {
     await this.apply(
       nodes.map((n) => {
-        const capacity = { cpu: n.cpu ?? '8', memory: n.memory ?? '32Gi', pods: n.pods ?? '110', 'ephemeral-storage': n.disk ?? '400Gi' };
+        const capacity = {
+          cpu: n.cpu ?? '8',
+          memory: n.memory ?? '32Gi',
+          pods: n.pods ?? '110',
+          'ephemeral-storage': n.disk ?? '400Gi',
+        };
         return {
           apiVersion: 'v1',
           kind: 'Node',
           metadata: {
             name: n.name,
             annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
-            labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok', ...(n.labels ?? {}) },
+            labels: {
+              'kubernetes.io/hostname': n.name,
+              'kubernetes.io/os': 'linux',
+              'kubernetes.io/arch': 'amd64',
+              type: 'kwok',
+              ...(n.labels ?? {}),
+            },
           },
           spec: { taints: n.taints ?? [] },
-          status: { allocatable: capacity, capacity, ...(n.ip ? { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }] } : {}) },
+          status: {
+            allocatable: capacity,
+            capacity,
+            ...(n.ip
+              ? {
+                  addresses: [
+                    { type: 'InternalIP', address: n.ip },
+                    { type: 'Hostname', address: n.name },
+                  ],
+                }
+              : {}),
+          },
         };
       }),
     );
     await this.waitFor(
       async () => {
-        const out = JSON.parse(await this.k(['get', 'nodes', '-o', 'json'])) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] };
-        const ready = new Set(out.items.filter((i) => i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((i) => i.metadata.name));
+        const out = JSON.parse(await this.k(['get', 'nodes', '-o', 'json'])) as {
+          items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+        };
+        const ready = new Set(
+          out.items
+            .filter((i) => i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+            .map((i) => i.metadata.name),
+        );
         return nodes.every((n) => ready.has(n.name));
       },
       60_000,
@@ -283,12 +395,21 @@ export class Cluster {
       spec: { execs: [{ local: { workDir, envs: Object.entries(env).map(([name, value]) => ({ name, value })) } }] },
     });
     // kwok picks the object up through a watch: wait until an exec really runs here, in that directory.
-    await this.waitFor(async () => (await this.kubectl(['exec', '-n', namespace, pod, '--', 'sh', '-c', 'pwd'])).stdout.trim() === workDir, 20_000, `exec into ${namespace}/${pod}`);
+    await this.waitFor(
+      async () =>
+        (await this.kubectl(['exec', '-n', namespace, pod, '--', 'sh', '-c', 'pwd'])).stdout.trim() === workDir,
+      20_000,
+      `exec into ${namespace}/${pod}`,
+    );
     return workDir;
   }
 
   /** A kubeconfig for a ServiceAccount (token from the TokenRequest API). */
-  async serviceAccountKubeconfig(namespace: string, name: string, file = join(this.dir, `sa-${namespace}-${name}.kubeconfig`)): Promise<string> {
+  async serviceAccountKubeconfig(
+    namespace: string,
+    name: string,
+    file = join(this.dir, `sa-${namespace}-${name}.kubeconfig`),
+  ): Promise<string> {
     const token = (await this.k(['create', 'token', name, '-n', namespace, '--duration', '2h'])).trim();
     this.writeKubeconfig(file, { token });
     return file;
@@ -301,20 +422,81 @@ export class Cluster {
   userKubeconfig(user: string, groups: string[] = [], opts: { expired?: boolean } = {}): string {
     const base = join(this.dir, `user-${user}${opts.expired ? '-expired' : ''}`);
     const subj = `/CN=${user}${groups.map((g) => `/O=${g}`).join('')}`;
-    execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', subj], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        `${base}.key`,
+        '-out',
+        `${base}.csr`,
+        '-subj',
+        subj,
+      ],
+      { stdio: 'ignore' },
+    );
     if (opts.expired) {
       // `openssl ca` is the one OpenSSL 3.0 command that sets arbitrary validity dates.
       const ca = `${base}-ca`;
       mkdirSync(ca, { recursive: true });
       writeFileSync(`${ca}/index.txt`, '');
       writeFileSync(`${ca}/serial`, '1000\n');
-      writeFileSync(`${ca}/ca.cnf`, `[ca]\ndefault_ca=d\n[d]\ndir=${ca}\ndatabase=${ca}/index.txt\nserial=${ca}/serial\nnew_certs_dir=${ca}\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\norganizationName=optional\n`);
+      writeFileSync(
+        `${ca}/ca.cnf`,
+        `[ca]\ndefault_ca=d\n[d]\ndir=${ca}\ndatabase=${ca}/index.txt\nserial=${ca}/serial\nnew_certs_dir=${ca}\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\norganizationName=optional\n`,
+      );
       const y = new Date(Date.now() - 86_400_000);
       const d2 = new Date(Date.now() - 2 * 86_400_000);
       const fmt = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
-      execFileSync('openssl', ['ca', '-batch', '-config', `${ca}/ca.cnf`, '-cert', join(this.pki, 'ca.crt'), '-keyfile', join(this.pki, 'ca.key'), '-in', `${base}.csr`, '-out', `${base}.crt`, '-startdate', fmt(d2), '-enddate', fmt(y), '-notext'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'ca',
+          '-batch',
+          '-config',
+          `${ca}/ca.cnf`,
+          '-cert',
+          join(this.pki, 'ca.crt'),
+          '-keyfile',
+          join(this.pki, 'ca.key'),
+          '-in',
+          `${base}.csr`,
+          '-out',
+          `${base}.crt`,
+          '-startdate',
+          fmt(d2),
+          '-enddate',
+          fmt(y),
+          '-notext',
+        ],
+        { stdio: 'ignore' },
+      );
     } else {
-      execFileSync('openssl', ['x509', '-req', '-in', `${base}.csr`, '-CA', join(this.pki, 'ca.crt'), '-CAkey', join(this.pki, 'ca.key'), '-CAcreateserial', '-out', `${base}.crt`, '-days', '2'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'x509',
+          '-req',
+          '-in',
+          `${base}.csr`,
+          '-CA',
+          join(this.pki, 'ca.crt'),
+          '-CAkey',
+          join(this.pki, 'ca.key'),
+          '-CAcreateserial',
+          '-out',
+          `${base}.crt`,
+          '-days',
+          '2',
+        ],
+        { stdio: 'ignore' },
+      );
     }
     const file = `${base}.kubeconfig`;
     this.writeKubeconfig(file, { cert: `${base}.crt`, key: `${base}.key` });
@@ -324,11 +506,22 @@ export class Cluster {
   private writeKubeconfig(file: string, auth: { token?: string; cert?: string; key?: string }): void {
     const user: Record<string, string> = auth.token
       ? { token: auth.token }
-      : { 'client-certificate-data': readFileSync(auth.cert!).toString('base64'), 'client-key-data': readFileSync(auth.key!).toString('base64') };
+      : {
+          'client-certificate-data': readFileSync(auth.cert!).toString('base64'),
+          'client-key-data': readFileSync(auth.key!).toString('base64'),
+        };
     const cfg = {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'rd', cluster: { server: this.server, 'certificate-authority-data': readFileSync(join(this.pki, 'ca.crt')).toString('base64') } }],
+      clusters: [
+        {
+          name: 'rd',
+          cluster: {
+            server: this.server,
+            'certificate-authority-data': readFileSync(join(this.pki, 'ca.crt')).toString('base64'),
+          },
+        },
+      ],
       users: [{ name: 'u', user }],
       contexts: [{ name: 'rd', context: { cluster: 'rd', user: 'u' } }],
       'current-context': 'rd',
@@ -340,7 +533,11 @@ export class Cluster {
   async auditEvents(): Promise<AuditEvent[]> {
     const marker = `audit-marker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
     await this.kubectl(['get', 'configmap', marker, '-n', 'default']);
-    await this.waitFor(async () => readFileSync(this.auditLog, 'utf8').includes(marker), 15_000, 'the audit log to catch up');
+    await this.waitFor(
+      async () => readFileSync(this.auditLog, 'utf8').includes(marker),
+      15_000,
+      'the audit log to catch up',
+    );
     return readFileSync(this.auditLog, 'utf8')
       .split('\n')
       .filter(Boolean)

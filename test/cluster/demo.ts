@@ -11,16 +11,22 @@ console.log('starting a local Kubernetes control plane (etcd, kube-apiserver, co
 const c = await Cluster.start({ nodes: DEFAULT_NODES });
 let code = 0;
 const noNetns = netnsUnavailable();
-if (noNetns) console.log(`(the runner metrics stand-in needs a network namespace: ${noNetns}; workload.metrics will warn)`);
+if (noNetns)
+  console.log(`(the runner metrics stand-in needs a network namespace: ${noNetns}; workload.metrics will warn)`);
 let metrics: PodMetricsServer | undefined;
 try {
   metrics = noNetns ? undefined : await PodMetricsServer.start(join(c.dir, 'metrics'));
   const pods = await installRunner(c, {}, metrics);
-  console.log(`ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${pods.length} runner pods Running in namespace matillion\n`);
+  console.log(
+    `ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${pods.length} runner pods Running in namespace matillion\n`,
+  );
   const args = ['check', '--namespace', 'matillion', ...process.argv.slice(2)];
   console.log(`$ runner-doctor ${args.join(' ')}\n`);
   // Asynchronously: the pod metrics server in this process must keep answering while the doctor runs.
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/runner-doctor'), ...args], { stdio: 'inherit', env: { ...process.env, KUBECONFIG: c.kubeconfig } });
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../../bin/runner-doctor'), ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, KUBECONFIG: c.kubeconfig },
+  });
   code = await new Promise<number>((resolve) => child.on('close', (n) => resolve(n ?? 3)));
   console.log(`\nrunner-doctor exited with ${code} (0 ok, 1 findings, 2 usage, 3 could not run)`);
 } finally {

@@ -44,7 +44,15 @@ export function runnerObjects(o: FixtureOpts = {}): object[] {
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: { name: `${FULLNAME}-sa`, namespace: NS, labels: RUNNER_LABELS, annotations: cloud === 'AWS' ? { 'eks.amazonaws.com/role-arn': o.roleArn ?? 'arn:aws:iam::123456789012:role/matillion-runner' } : {} },
+      metadata: {
+        name: `${FULLNAME}-sa`,
+        namespace: NS,
+        labels: RUNNER_LABELS,
+        annotations:
+          cloud === 'AWS'
+            ? { 'eks.amazonaws.com/role-arn': o.roleArn ?? 'arn:aws:iam::123456789012:role/matillion-runner' }
+            : {},
+      },
       automountServiceAccountToken: cloud !== 'AWS',
     },
     {
@@ -62,7 +70,14 @@ export function runnerObjects(o: FixtureOpts = {}): object[] {
         replicas: o.replicas ?? 2,
         selector: { matchLabels: podLabels },
         template: {
-          metadata: { labels: podLabels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/actuator/prometheus' } },
+          metadata: {
+            labels: podLabels,
+            annotations: {
+              'prometheus.io/scrape': 'true',
+              'prometheus.io/port': '8080',
+              'prometheus.io/path': '/actuator/prometheus',
+            },
+          },
           spec: {
             serviceAccountName: `${FULLNAME}-sa`,
             terminationGracePeriodSeconds: 43200,
@@ -75,7 +90,10 @@ export function runnerObjects(o: FixtureOpts = {}): object[] {
                 ports: [{ name: 'metrics', containerPort: 8080 }],
                 env: Object.entries(env).map(([name, value]) => ({ name, value })),
                 envFrom: [{ secretRef: { name: `${FULLNAME}-config` } }],
-                resources: { requests: { cpu: '1', memory: '4Gi', ...(cloud === 'AWS' ? { 'ephemeral-storage': '50Gi' } : {}) }, limits: { cpu: '2', memory: '4Gi' } },
+                resources: {
+                  requests: { cpu: '1', memory: '4Gi', ...(cloud === 'AWS' ? { 'ephemeral-storage': '50Gi' } : {}) },
+                  limits: { cpu: '2', memory: '4Gi' },
+                },
                 securityContext: {},
                 volumeMounts: [
                   { name: 'tmp', mountPath: '/tmp' },
@@ -107,7 +125,10 @@ export function runnerObjects(o: FixtureOpts = {}): object[] {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `${FULLNAME}-app` },
         minReplicas: 2,
         maxReplicas: 6,
-        metrics: ['app_active_task_count', 'app_active_request_count'].map((name) => ({ type: 'Pods', pods: { metric: { name }, target: { type: 'AverageValue', averageValue: '16' } } })),
+        metrics: ['app_active_task_count', 'app_active_request_count'].map((name) => ({
+          type: 'Pods',
+          pods: { metric: { name }, target: { type: 'AverageValue', averageValue: '16' } },
+        })),
         behavior: {
           scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 30 }] },
           scaleDown: { stabilizationWindowSeconds: 180, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
@@ -129,9 +150,19 @@ export function runnerObjects(o: FixtureOpts = {}): object[] {
       spec: {
         podSelector: { matchLabels: RUNNER_LABELS },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { name: 'monitoring' } } }], ports: [{ port: 8080, protocol: 'TCP' }] }],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { name: 'monitoring' } } }],
+            ports: [{ port: 8080, protocol: 'TCP' }],
+          },
+        ],
         egress: [
-          { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+          {
+            ports: [
+              { port: 53, protocol: 'UDP' },
+              { port: 53, protocol: 'TCP' },
+            ],
+          },
           { ports: [{ port: 443, protocol: 'TCP' }] },
           { ports: [{ port: 80, protocol: 'TCP' }] },
         ],
@@ -148,43 +179,93 @@ export interface PodRef {
 }
 
 export async function runnerPods(c: Cluster): Promise<PodRef[]> {
-  const out = JSON.parse(await c.k(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=matillion-runner', '-o', 'json'])) as {
-    items: { metadata: { name: string }; spec: { nodeName?: string; containers: { env?: { name: string; value?: string }[] }[] }; status: { phase: string } }[];
+  const out = JSON.parse(
+    await c.k(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=matillion-runner', '-o', 'json']),
+  ) as {
+    items: {
+      metadata: { name: string };
+      spec: { nodeName?: string; containers: { env?: { name: string; value?: string }[] }[] };
+      status: { phase: string };
+    }[];
   };
-  const secret = JSON.parse(await c.k(['get', 'secret', `${FULLNAME}-config`, '-n', NS, '-o', 'json'])) as { data: Record<string, string> };
-  const fromSecret = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  const secret = JSON.parse(await c.k(['get', 'secret', `${FULLNAME}-config`, '-n', NS, '-o', 'json'])) as {
+    data: Record<string, string>;
+  };
+  const fromSecret = Object.fromEntries(
+    Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+  );
   return out.items.map((p) => ({
     name: p.metadata.name,
     node: p.spec.nodeName ?? '',
     phase: p.status.phase,
-    env: { ...fromSecret, ...Object.fromEntries((p.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? ''])) },
+    env: {
+      ...fromSecret,
+      ...Object.fromEntries((p.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? ''])),
+    },
   }));
 }
 
 /** Gives a fake runner pod a container-like root for the probe and the pod's env on exec. */
-export async function wireRunnerPod(c: Cluster, pod: PodRef, fixture: FixtureOptions = {}, extraEnv: Record<string, string> = {}, namespace = NS): Promise<void> {
+export async function wireRunnerPod(
+  c: Cluster,
+  pod: PodRef,
+  fixture: FixtureOptions = {},
+  extraEnv: Record<string, string> = {},
+  namespace = NS,
+): Promise<void> {
   const tokenPath = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
-  const awsEnv = pod.env.CLOUD_PROVIDER === 'AWS' ? { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/matillion-runner', AWS_WEB_IDENTITY_TOKEN_FILE: tokenPath } : {};
+  const awsEnv =
+    pod.env.CLOUD_PROVIDER === 'AWS'
+      ? { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/matillion-runner', AWS_WEB_IDENTITY_TOKEN_FILE: tokenPath }
+      : {};
   const fx = makeFixture({
     real: ['python3', 'java'],
-    cgroup: { version: 2, memoryMax: String(4 * 1024 ** 3), memoryCurrent: String(1.2 * 1024 ** 3), oomKill: 0, pidsMax: '4096', pidsCurrent: '180', cpuMax: '200000 100000' },
-    files: { [tokenPath]: fakeJwt({ exp: Math.floor(Date.now() / 1000) + 86400, sub: `system:serviceaccount:${NS}:${FULLNAME}-sa` }) },
+    cgroup: {
+      version: 2,
+      memoryMax: String(4 * 1024 ** 3),
+      memoryCurrent: String(1.2 * 1024 ** 3),
+      oomKill: 0,
+      pidsMax: '4096',
+      pidsCurrent: '180',
+      cpuMax: '200000 100000',
+    },
+    files: {
+      [tokenPath]: fakeJwt({
+        exp: Math.floor(Date.now() / 1000) + 86400,
+        sub: `system:serviceaccount:${NS}:${FULLNAME}-sa`,
+      }),
+    },
     ...fixture,
   });
-  await c.enableExec(namespace, pod.name, { ...pod.env, ...awsEnv, JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75', ...fx.env, RD_ROOT: fx.root, ...extraEnv } as Record<string, string>);
+  await c.enableExec(namespace, pod.name, {
+    ...pod.env,
+    ...awsEnv,
+    JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75',
+    ...fx.env,
+    RD_ROOT: fx.root,
+    ...extraEnv,
+  } as Record<string, string>);
 }
 
 /** Applies the chart-like objects and waits until `replicas` runner pods are Running and exec-able. */
 export async function installRunner(c: Cluster, o: FixtureOpts = {}, metrics?: PodMetricsServer): Promise<PodRef[]> {
   await c.apply(runnerObjects(o).slice(0, 1));
-  await c.waitFor(async () => (await c.kubectl(['get', 'serviceaccount', 'default', '-n', NS])).code === 0, 30_000, `the default ServiceAccount in ${NS}`);
+  await c.waitFor(
+    async () => (await c.kubectl(['get', 'serviceaccount', 'default', '-n', NS])).code === 0,
+    30_000,
+    `the default ServiceAccount in ${NS}`,
+  );
   await c.apply(runnerObjects(o).slice(1));
   const want = o.replicas ?? 2;
   let pods: PodRef[] = [];
-  await c.waitFor(async () => {
-    pods = await runnerPods(c);
-    return pods.filter((p) => p.phase === 'Running').length === want;
-  }, 90_000, `${want} runner pods to be Running`);
+  await c.waitFor(
+    async () => {
+      pods = await runnerPods(c);
+      return pods.filter((p) => p.phase === 'Running').length === want;
+    },
+    90_000,
+    `${want} runner pods to be Running`,
+  );
   for (const p of pods) await wireRunnerPod(c, p);
   if (metrics) for (const p of pods) await metrics.route(c, NS, p.name);
   return pods;

@@ -47,7 +47,9 @@ export class PodMetricsServer {
     const ns = await createNetns('m');
     try {
       const script = join(import.meta.dirname, 'metrics-server.ts');
-      const child = spawn(ns.enter()[0]!, [...ns.enter().slice(1), process.execPath, script, ns.nsIp, '0', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(ns.enter()[0]!, [...ns.enter().slice(1), process.execPath, script, ns.nsIp, '0', dir], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const port = await new Promise<number>((resolve, reject) => {
         let out = '';
         const timer = setTimeout(() => reject(new Error('the pod metrics server did not start within 20 s')), 20_000);
@@ -86,6 +88,16 @@ export class PodMetricsServer {
   /** Points a pod's metrics at this server: pod IP = the namespace's address, prometheus.io/port = our port. */
   async route(c: Cluster, namespace: string, pod: string): Promise<void> {
     await c.k(['annotate', 'pod', '-n', namespace, pod, '--overwrite', `prometheus.io/port=${this.port}`]);
-    await c.k(['patch', 'pod', '-n', namespace, pod, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { podIP: this.host, podIPs: [{ ip: this.host }] } })]);
+    await c.k([
+      'patch',
+      'pod',
+      '-n',
+      namespace,
+      pod,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { podIP: this.host, podIPs: [{ ip: this.host }] } }),
+    ]);
   }
 }

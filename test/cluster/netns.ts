@@ -31,7 +31,11 @@ const run = async (cmd: string, args: string[]) => {
     throw new Error(`${cmd} ${args.join(' ')}: ${(err.stderr || err.message).trim()}`);
   }
 };
-const quiet = (cmd: string, args: string[]) => execFileP(cmd, args).then(() => true, () => false);
+const quiet = (cmd: string, args: string[]) =>
+  execFileP(cmd, args).then(
+    () => true,
+    () => false,
+  );
 
 const alive = (pid: number) => {
   try {
@@ -46,7 +50,8 @@ const alive = (pid: number) => {
 async function usedSubnets(): Promise<Set<number>> {
   const out = await run('ip', ['-o', '-4', 'addr', 'show']);
   const used = new Set<number>();
-  for (const m of out.matchAll(/inet 10\.87\.(\d+)\.(\d+)\//g)) used.add(Number(m[1]) * 64 + Math.floor(Number(m[2]) / 4));
+  for (const m of out.matchAll(/inet 10\.87\.(\d+)\.(\d+)\//g))
+    used.add(Number(m[1]) * 64 + Math.floor(Number(m[2]) / 4));
   return used;
 }
 
@@ -92,7 +97,11 @@ async function removeByName(name: string): Promise<void> {
   const rules = await run('iptables', ['-S', 'FORWARD']).catch(() => '');
   for (const r of rules.split('\n')) {
     if (!r.includes(`${COMMENT}:${name}`)) continue;
-    const spec = r.replace(/^-A /, '').match(/"[^"]*"|\S+/g)?.map((s) => s.replace(/^"|"$/g, '')) ?? [];
+    const spec =
+      r
+        .replace(/^-A /, '')
+        .match(/"[^"]*"|\S+/g)
+        ?.map((s) => s.replace(/^"|"$/g, '')) ?? [];
     await quiet('iptables', ['-D', ...spec]);
   }
 }
@@ -129,7 +138,19 @@ export async function createNetns(tag: string): Promise<HarnessNetns> {
     await exec('ip', ['link', 'set', 'lo', 'up']);
     // The namespace may talk to the host end of its pair and nothing beyond it, whatever the host's
     // ip_forward says: drop anything the host would forward from or to this veth.
-    for (const dir of ['-i', '-o']) await run('iptables', ['-I', 'FORWARD', dir, hostIf, '-m', 'comment', '--comment', `${COMMENT}:${name}`, '-j', 'DROP']);
+    for (const dir of ['-i', '-o'])
+      await run('iptables', [
+        '-I',
+        'FORWARD',
+        dir,
+        hostIf,
+        '-m',
+        'comment',
+        '--comment',
+        `${COMMENT}:${name}`,
+        '-j',
+        'DROP',
+      ]);
   } catch (e) {
     await removeByName(name);
     throw e;
@@ -150,6 +171,8 @@ export async function createNetns(tag: string): Promise<HarnessNetns> {
 export function machineAddresses(): string[] {
   const out = execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' });
   return [...out.matchAll(/^\d+:\s+(\S+)\s+inet (\d+\.\d+\.\d+\.\d+)\//gm)]
-    .filter(([, dev, ip]) => dev !== 'lo' && !dev?.startsWith('vh') && !ip?.startsWith('127.') && !ip?.startsWith('10.87.'))
+    .filter(
+      ([, dev, ip]) => dev !== 'lo' && !dev?.startsWith('vh') && !ip?.startsWith('127.') && !ip?.startsWith('10.87.'),
+    )
     .map(([, , ip]) => ip!);
 }

@@ -7,7 +7,26 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-const TOOLS = ['sh', 'cat', 'head', 'tail', 'tr', 'sed', 'cut', 'df', 'grep', 'sort', 'env', 'readlink', 'chmod', 'rm', 'timeout', 'base64', 'true', 'printf'];
+const TOOLS = [
+  'sh',
+  'cat',
+  'head',
+  'tail',
+  'tr',
+  'sed',
+  'cut',
+  'df',
+  'grep',
+  'sort',
+  'env',
+  'readlink',
+  'chmod',
+  'rm',
+  'timeout',
+  'base64',
+  'true',
+  'printf',
+];
 let toolbox: string | undefined;
 
 /** A new directory with symlinks to these real tools (those this machine has): a PATH for an image. */
@@ -27,8 +46,25 @@ export function toolboxDir(): string {
 }
 
 export type CgroupFixture =
-  | { version: 2; memoryMax?: string; memoryCurrent?: string; oomKill?: number; pidsMax?: string; pidsCurrent?: string; cpuMax?: string }
-  | { version: 1; limit?: string; usage?: string; oomKill?: number; quota?: string; period?: string; pidsMax?: string; pidsCurrent?: string }
+  | {
+      version: 2;
+      memoryMax?: string;
+      memoryCurrent?: string;
+      oomKill?: number;
+      pidsMax?: string;
+      pidsCurrent?: string;
+      cpuMax?: string;
+    }
+  | {
+      version: 1;
+      limit?: string;
+      usage?: string;
+      oomKill?: number;
+      quota?: string;
+      period?: string;
+      pidsMax?: string;
+      pidsCurrent?: string;
+    }
   | { version: 'none' };
 
 export interface FixtureOptions {
@@ -75,17 +111,46 @@ export function makeFixture(o: FixtureOptions = {}): Fixture {
   const user = o.user ?? 'agentuser';
   const uid = o.uid ?? 65534;
   const gid = o.gid ?? 65534;
-  put('proc/self/status', [
-    'Name:\tsh', `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`, `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`,
-    `CapEff:\t${o.capEff ?? '0000000000000000'}`, `NoNewPrivs:\t${o.noNewPrivs ?? 1}`, `Seccomp:\t${o.seccomp ?? 2}`, '',
-  ].join('\n'));
-  const mounts: [string, string][] = [['/', 'ro,relatime'], ['/tmp', 'rw,nosuid,nodev,relatime'], ['/dev/shm', 'rw,nosuid,nodev,noexec,relatime'], ...(o.mounts ?? [])];
-  put('proc/self/mountinfo', mounts.map(([mp, opts], i) => `${100 + i} 1 0:${40 + i} / ${mp} ${opts} - ${mp === '/' ? 'overlay' : 'tmpfs'} none rw`).join('\n') + '\n');
+  put(
+    'proc/self/status',
+    [
+      'Name:\tsh',
+      `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`,
+      `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`,
+      `CapEff:\t${o.capEff ?? '0000000000000000'}`,
+      `NoNewPrivs:\t${o.noNewPrivs ?? 1}`,
+      `Seccomp:\t${o.seccomp ?? 2}`,
+      '',
+    ].join('\n'),
+  );
+  const mounts: [string, string][] = [
+    ['/', 'ro,relatime'],
+    ['/tmp', 'rw,nosuid,nodev,relatime'],
+    ['/dev/shm', 'rw,nosuid,nodev,noexec,relatime'],
+    ...(o.mounts ?? []),
+  ];
+  put(
+    'proc/self/mountinfo',
+    mounts
+      .map(([mp, opts], i) => `${100 + i} 1 0:${40 + i} / ${mp} ${opts} - ${mp === '/' ? 'overlay' : 'tmpfs'} none rw`)
+      .join('\n') + '\n',
+  );
   put('proc/sys/vm/overcommit_memory', `${o.overcommit ?? 0}\n`);
   const [nfs, nfh] = o.nofile ?? ['1048576', '1048576'];
   const [nps, nph] = o.nproc ?? ['unlimited', 'unlimited'];
-  put('proc/self/limits', `Limit                     Soft Limit           Hard Limit           Units\nMax processes             ${nps}            ${nph}            processes\nMax open files            ${nfs}              ${nfh}              files\n`);
-  const cg = o.cgroup ?? { version: 2, memoryMax: String(4 * 1024 ** 3), memoryCurrent: String(1024 ** 3), oomKill: 0, pidsMax: '4096', pidsCurrent: '120', cpuMax: '200000 100000' };
+  put(
+    'proc/self/limits',
+    `Limit                     Soft Limit           Hard Limit           Units\nMax processes             ${nps}            ${nph}            processes\nMax open files            ${nfs}              ${nfh}              files\n`,
+  );
+  const cg = o.cgroup ?? {
+    version: 2,
+    memoryMax: String(4 * 1024 ** 3),
+    memoryCurrent: String(1024 ** 3),
+    oomKill: 0,
+    pidsMax: '4096',
+    pidsCurrent: '120',
+    cpuMax: '200000 100000',
+  };
   if (cg.version === 2) {
     put('proc/self/cgroup', '0::/\n');
     put('sys/fs/cgroup/cgroup.controllers', 'cpu memory pids\n');

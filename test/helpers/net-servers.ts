@@ -20,13 +20,39 @@ export interface Pki {
   /** A CA the doctor is not told about: a TLS-intercepting middlebox's. */
   interceptorPem: string;
   interceptorFile: string;
-  leaf(name: string, opts?: { sans?: string[]; ca?: 'test' | 'interceptor'; expired?: boolean }): { key: string; cert: string };
+  leaf(
+    name: string,
+    opts?: { sans?: string[]; ca?: 'test' | 'interceptor'; expired?: boolean },
+  ): { key: string; cert: string };
 }
 
 export function makePki(): Pki {
   const dir = mkdtempSync(join(tmpdir(), 'rd-pki-'));
   const mkCa = (name: string) => {
-    ossl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '30', '-subj', `/CN=${name} Root CA/O=runner-doctor tests`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+    ossl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '30',
+        '-subj',
+        `/CN=${name} Root CA/O=runner-doctor tests`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
+      dir,
+    );
     return readFileSync(join(dir, `${name}.crt`), 'utf8');
   };
   const caPem = mkCa('test');
@@ -43,7 +69,24 @@ export function makePki(): Pki {
       const sans = o.sans ?? [name];
       const ext = `subjectAltName=${sans.map((s) => (net.isIP(s) ? `IP:${s}` : `DNS:${s}`)).join(',')}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`;
       writeFileSync(join(dir, `${base}.ext`), ext);
-      ossl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${name}`], dir);
+      ossl(
+        [
+          'req',
+          '-new',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          `${base}.key`,
+          '-out',
+          `${base}.csr`,
+          '-subj',
+          `/CN=${name}`,
+        ],
+        dir,
+      );
       const ca = o.ca ?? 'test';
       if (o.expired) {
         // `openssl ca` is the OpenSSL 3.0 command that sets arbitrary validity dates.
@@ -51,14 +94,62 @@ export function makePki(): Pki {
         mkdirSync(cadir);
         writeFileSync(join(cadir, 'index.txt'), '');
         writeFileSync(join(cadir, 'serial'), '1000\n');
-        writeFileSync(join(cadir, 'ca.cnf'), `[ca]\ndefault_ca=d\n[d]\ndir=${cadir}\ndatabase=${cadir}/index.txt\nserial=${cadir}/serial\nnew_certs_dir=${cadir}\ndefault_md=sha256\npolicy=p\nunique_subject=no\ncopy_extensions=none\n[p]\ncommonName=supplied\n[x]\n${ext}`);
+        writeFileSync(
+          join(cadir, 'ca.cnf'),
+          `[ca]\ndefault_ca=d\n[d]\ndir=${cadir}\ndatabase=${cadir}/index.txt\nserial=${cadir}/serial\nnew_certs_dir=${cadir}\ndefault_md=sha256\npolicy=p\nunique_subject=no\ncopy_extensions=none\n[p]\ncommonName=supplied\n[x]\n${ext}`,
+        );
         const fmt = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
         const now = Date.now();
-        ossl(['ca', '-batch', '-config', join(cadir, 'ca.cnf'), '-extensions', 'x', '-cert', `${ca}.crt`, '-keyfile', `${ca}.key`, '-in', `${base}.csr`, '-out', `${base}.crt`, '-startdate', fmt(new Date(now - 20 * 86400e3)), '-enddate', fmt(new Date(now - 86400e3)), '-notext'], dir);
+        ossl(
+          [
+            'ca',
+            '-batch',
+            '-config',
+            join(cadir, 'ca.cnf'),
+            '-extensions',
+            'x',
+            '-cert',
+            `${ca}.crt`,
+            '-keyfile',
+            `${ca}.key`,
+            '-in',
+            `${base}.csr`,
+            '-out',
+            `${base}.crt`,
+            '-startdate',
+            fmt(new Date(now - 20 * 86400e3)),
+            '-enddate',
+            fmt(new Date(now - 86400e3)),
+            '-notext',
+          ],
+          dir,
+        );
       } else {
-        ossl(['x509', '-req', '-in', `${base}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${base}.crt`, '-days', '5', '-extfile', `${base}.ext`], dir);
+        ossl(
+          [
+            'x509',
+            '-req',
+            '-in',
+            `${base}.csr`,
+            '-CA',
+            `${ca}.crt`,
+            '-CAkey',
+            `${ca}.key`,
+            '-CAcreateserial',
+            '-out',
+            `${base}.crt`,
+            '-days',
+            '5',
+            '-extfile',
+            `${base}.ext`,
+          ],
+          dir,
+        );
       }
-      return { key: readFileSync(join(dir, `${base}.key`), 'utf8'), cert: readFileSync(join(dir, `${base}.crt`), 'utf8') };
+      return {
+        key: readFileSync(join(dir, `${base}.key`), 'utf8'),
+        cert: readFileSync(join(dir, `${base}.crt`), 'utf8'),
+      };
     },
   };
 }
@@ -124,7 +215,9 @@ export async function connectProxy(o: { auth?: string; deny?: string[] } = {}): 
     client.on('error', () => {});
     const host = target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     if (o.auth && req.headers['proxy-authorization'] !== `Basic ${Buffer.from(o.auth).toString('base64')}`) {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
     if (o.deny?.includes(host) || o.deny?.includes(target)) {
@@ -177,11 +270,39 @@ export async function dnsServer(answers: Record<string, string | 'NXDOMAIN' | 'S
       rr.writeUInt16BE(1, 4);
       rr.writeUInt32BE(30, 6);
       rr.writeUInt16BE(4, 10);
-      a.split('.').forEach((o, k) => rr.writeUInt8(Number(o), 12 + k));
+      for (const [k, o] of a.split('.').entries()) rr.writeUInt8(Number(o), 12 + k);
       parts.push(rr);
     }
     sock.send(Buffer.concat(parts), rinfo.port, rinfo.address);
   });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
   return { port: sock.address().port, close: () => new Promise<void>((r) => sock.close(() => r())) };
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 to `port` that holds every chunk the server sends for `delayMs` before
+ * passing it on, in order: every API response (TLS records included) arrives at least that late.
+ */
+export async function delayingProxy(port: number, delayMs: number): Promise<Running & { connections: () => number }> {
+  let connections = 0;
+  const srv = net.createServer((client) => {
+    connections++;
+    const upstream = net.connect({ host: '127.0.0.1', port });
+    let chain = Promise.resolve();
+    upstream.on('data', (chunk: Buffer) => {
+      const due = Date.now() + delayMs;
+      chain = chain
+        .then(() => new Promise<void>((r) => setTimeout(r, Math.max(0, due - Date.now()))))
+        .then(() => void (client.destroyed || client.write(chunk)));
+    });
+    client.pipe(upstream);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', () => void chain.then(end));
+  });
+  const sockets = track(srv);
+  return { port: await listen(srv), close: closer(srv, sockets), connections: () => connections };
 }

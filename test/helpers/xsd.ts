@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 /** Jenkins' junit-10.xsd, which CI has beside the checkout in shared/. */
-export const XSD = [join(process.cwd(), '../shared/junit-10.xsd'), join(process.cwd(), '../../shared/junit-10.xsd')].find(existsSync);
+export const XSD = [
+  join(process.cwd(), '../shared/junit-10.xsd'),
+  join(process.cwd(), '../../shared/junit-10.xsd'),
+].find(existsSync);
 
 export const hasXmllint = (() => {
   try {

@@ -19,8 +19,17 @@ describe.skipIf(Boolean(skip))('control-plane harness', () => {
   });
 
   it('PodSecurity admission rejects a privileged pod in a namespace enforcing restricted', async () => {
-    await c.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'psa-restricted', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'privileged', namespace: 'psa-restricted' }, spec: { containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } };
+    await c.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'psa-restricted', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    });
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'privileged', namespace: 'psa-restricted' },
+      spec: { containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] },
+    };
     const r = await c.kubectl(['create', '-f', '-'], { input: JSON.stringify(pod) });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/violates PodSecurity "restricted:latest": privileged/);
@@ -28,17 +37,34 @@ describe.skipIf(Boolean(skip))('control-plane harness', () => {
 
   it('a restricted user gets 403 where RBAC says so, and the audit log records that user', async () => {
     await c.apply([
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pod-reader', namespace: NS }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'alice-pod-reader', namespace: NS }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' }, subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }] },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'pod-reader', namespace: NS },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'alice-pod-reader', namespace: NS },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+        subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+      },
     ]);
     const alice = c.userKubeconfig('alice', ['platform-team']);
     expect((await c.kubectl(['get', 'pods', '-n', NS], { kubeconfig: alice })).code).toBe(0);
     const denied = await c.kubectl(['get', 'secrets', '-n', NS], { kubeconfig: alice });
     expect(denied.code).not.toBe(0);
-    expect(denied.stderr).toMatch(/User "alice" cannot list resource "secrets" in API group "" in the namespace "matillion"/);
+    expect(denied.stderr).toMatch(
+      /User "alice" cannot list resource "secrets" in API group "" in the namespace "matillion"/,
+    );
     const events = (await c.auditEvents()).filter((e) => e.user.username === 'alice' && e.stage === 'ResponseComplete');
-    expect(events.some((e) => e.verb === 'list' && e.objectRef?.resource === 'pods' && e.responseStatus?.code === 200)).toBe(true);
-    expect(events.some((e) => e.verb === 'list' && e.objectRef?.resource === 'secrets' && e.responseStatus?.code === 403)).toBe(true);
+    expect(
+      events.some((e) => e.verb === 'list' && e.objectRef?.resource === 'pods' && e.responseStatus?.code === 200),
+    ).toBe(true);
+    expect(
+      events.some((e) => e.verb === 'list' && e.objectRef?.resource === 'secrets' && e.responseStatus?.code === 403),
+    ).toBe(true);
   });
 
   it('a ServiceAccount kubeconfig authenticates with a TokenRequest token', async () => {
@@ -48,15 +74,26 @@ describe.skipIf(Boolean(skip))('control-plane harness', () => {
   });
 
   it('an expired client certificate is refused as unauthorized', async () => {
-    const r = await c.kubectl(['get', 'pods', '-n', NS], { kubeconfig: c.userKubeconfig('bob', [], { expired: true }) });
+    const r = await c.kubectl(['get', 'pods', '-n', NS], {
+      kubeconfig: c.userKubeconfig('bob', [], { expired: true }),
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/Unauthorized|must be logged in/);
   });
 
   it('exec into a fake runner pod runs a local command with the pod env, returning stdout and the exit status', async () => {
     const [pod] = await runnerPods(c);
-    const ok = await c.kubectl(['exec', '-n', NS, pod!.name, '--', 'sh', '-c', 'echo "region=$MATILLION_REGION pid=$$"']);
-    expect(ok.stderr).toBe("");
+    const ok = await c.kubectl([
+      'exec',
+      '-n',
+      NS,
+      pod!.name,
+      '--',
+      'sh',
+      '-c',
+      'echo "region=$MATILLION_REGION pid=$$"',
+    ]);
+    expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^region=eu1 pid=\d+\n$/);
     const bad = await c.kubectl(['exec', '-n', NS, pod!.name, '--', 'sh', '-c', 'echo partial; exit 3']);

@@ -28,7 +28,10 @@ let metrics: PodMetricsServer | undefined;
 /** Local `address:port` of every listening TCP and UDP socket on this machine. */
 export function listeners(): string[] {
   try {
-    return execFileSync('ss', ['-H', '-l', '-n', '-t', '-u'], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)[4] ?? '').filter(Boolean);
+    return execFileSync('ss', ['-H', '-l', '-n', '-t', '-u'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[4] ?? '')
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -38,7 +41,10 @@ export async function setup(project: TestProject) {
   project.provide('listenersBefore', listeners());
   const missing = missingBinaries();
   if (missing.length) {
-    if (process.env.CI) throw new Error(`integration tests need the control-plane binaries (missing: ${missing.join(', ')}): ${HOW_TO_BUILD}`);
+    if (process.env.CI)
+      throw new Error(
+        `integration tests need the control-plane binaries (missing: ${missing.join(', ')}): ${HOW_TO_BUILD}`,
+      );
     console.log(`integration tests skipped: ${HOW_TO_BUILD}`);
     project.provide('clusterSkip', HOW_TO_BUILD);
     project.provide('clusterDir', '');
@@ -48,9 +54,18 @@ export async function setup(project: TestProject) {
   }
   // The scraped pods' IPs belong to a network namespace of the harness's own; without root there is none.
   const noNetns = netnsUnavailable();
-  if (noNetns && process.env.CI) throw new Error(`integration tests need ${noNetns.replace(/^harness network namespaces need /, '')} for the pod metrics stand-in (CI=true)`);
+  if (noNetns && process.env.CI)
+    throw new Error(
+      `integration tests need ${noNetns.replace(/^harness network namespaces need /, '')} for the pod metrics stand-in (CI=true)`,
+    );
   // Two more, larger nodes than the demo's: room for the variant namespaces the tests create.
-  cluster = await Cluster.start({ nodes: [...DEFAULT_NODES, { name: 'kwok-node-c', cpu: '16', memory: '64Gi' }, { name: 'kwok-node-d', cpu: '16', memory: '64Gi' }] });
+  cluster = await Cluster.start({
+    nodes: [
+      ...DEFAULT_NODES,
+      { name: 'kwok-node-c', cpu: '16', memory: '64Gi' },
+      { name: 'kwok-node-d', cpu: '16', memory: '64Gi' },
+    ],
+  });
   try {
     metrics = noNetns ? undefined : await PodMetricsServer.start(join(cluster.dir, 'metrics'));
     await installRunner(cluster, {}, metrics);

@@ -5,14 +5,17 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
 import schema from '../../reporters/report.schema.json' with { type: 'json' };
+import snapshotSchema from '../../src/facts/snapshot.schema.json' with { type: 'json' };
 import { fakeJwt, makeFixture, type Fixture } from '../helpers/fixture-root.ts';
 import { XSD } from '../helpers/xsd.ts';
 
 const BIN = join(process.cwd(), 'bin/runner-doctor');
 beforeAll(() => {
-  if (!existsSync('dist/runner-doctor.mjs')) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if (!existsSync('dist/runner-doctor.mjs'))
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 });
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}, fx?: Fixture) {
@@ -20,7 +23,11 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, fx?: Fixture) {
   // Tests never reach the internet: the endpoints derived from the runner's settings are off here
   // (the egress tests point targets at servers on 127.0.0.1).
   const noInternet = args[0] === 'check' && !args.includes('--derived-targets') ? ['--no-derived-targets'] : [];
-  const res = spawnSync(process.execPath, [BIN, ...args, ...noInternet, ...(fx ? ['--root', fx.root] : [])], { env: base, encoding: 'utf8', timeout: 60_000 });
+  const res = spawnSync(process.execPath, [BIN, ...args, ...noInternet, ...(fx ? ['--root', fx.root] : [])], {
+    env: base,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 const tmp = () => mkdtempSync(join(tmpdir(), 'rd-cli-'));
@@ -36,6 +43,7 @@ describe('CLI basics', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/--output junit=doctor.xml/);
     expect(stdout).toMatch(/2 {2}usage or config error/);
+    expect(stdout).toMatch(/4 {2}incomplete: no finding at the threshold, but some checks could not judge/);
   });
   it('a bad flag is one line on stderr and exit code 2, no stack trace', () => {
     const { code, stderr } = run(['check', '--local', '--bogus']);
@@ -45,10 +53,22 @@ describe('CLI basics', () => {
     expect(stderr).not.toMatch(/\s+at /);
   });
   it('a bad --output spec and an unknown check are usage errors', () => {
-    expect(run(['check', '--local', '--output', 'xml=r.xml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--output "xml=r.xml" is not FORMAT=PATH/) });
-    expect(run(['check', '--local', '--only', 'runtime.pyton'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/no check, category or tag matches "runtime.pyton"/) });
-    expect(run(['check', '--local', '--namespace', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/mutually exclusive|conflict/i) });
-    expect(run(['check', '--pod', 'p'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--pod needs --namespace/) });
+    expect(run(['check', '--local', '--output', 'xml=r.xml'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--output "xml=r.xml" is not FORMAT=PATH/),
+    });
+    expect(run(['check', '--local', '--only', 'runtime.pyton'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/no check, category or tag matches "runtime.pyton"/),
+    });
+    expect(run(['check', '--local', '--namespace', 'x'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/mutually exclusive|conflict/i),
+    });
+    expect(run(['check', '--pod', 'p'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--pod needs --namespace/),
+    });
   });
   it('list --json and explain', () => {
     const list = JSON.parse(run(['list', '--json']).stdout);
@@ -57,7 +77,10 @@ describe('CLI basics', () => {
     const ex = run(['explain', 'runtime.python.file']);
     expect(ex.code).toBe(0);
     expect(ex.stdout).toMatch(/How to fix: +Create an exclusion/);
-    expect(run(['explain', 'python.file'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/did you mean runtime.python.file/) });
+    expect(run(['explain', 'python.file'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/did you mean runtime.python.file/),
+    });
   });
 });
 
@@ -65,7 +88,20 @@ describe('check --local', () => {
   it('writes terminal, JUnit and JSON in one run; exit 1 on a failure', () => {
     const fx = makeFixture({ uid: 0, cgroup: { version: 2, memoryMax: '1000', memoryCurrent: '10', oomKill: 2 } });
     const dir = tmp();
-    const { code, stdout } = run(['check', '--local', '--output', `junit=${dir}/r.xml`, '--output', `json=${dir}/sub/r.json`, '--output', `text=${dir}/r.txt`], {}, fx);
+    const { code, stdout } = run(
+      [
+        'check',
+        '--local',
+        '--output',
+        `junit=${dir}/r.xml`,
+        '--output',
+        `json=${dir}/sub/r.json`,
+        '--output',
+        `text=${dir}/r.txt`,
+      ],
+      {},
+      fx,
+    );
     expect(code).toBe(1);
     expect(stdout).toMatch(/✖ resources\.oom-kills +2 OOM kill/);
     expect(stdout).not.toMatch(/\u001b/);
@@ -93,22 +129,38 @@ describe('check --local', () => {
   });
   it('FORCE_COLOR colours a non-TTY run, NO_COLOR wins over it', () => {
     const fx = makeFixture({});
-    expect(run(['check', '--local', '--only', 'filesystem.tmp.writable'], { FORCE_COLOR: '1' }, fx).stdout).toMatch(/\u001b\[32m✔/);
-    expect(run(['check', '--local', '--only', 'filesystem.tmp.writable'], { FORCE_COLOR: '1', NO_COLOR: '1' }, fx).stdout).not.toMatch(/\u001b/);
+    expect(run(['check', '--local', '--only', 'filesystem.tmp.writable'], { FORCE_COLOR: '1' }, fx).stdout).toMatch(
+      /\u001b\[32m✔/,
+    );
+    expect(
+      run(['check', '--local', '--only', 'filesystem.tmp.writable'], { FORCE_COLOR: '1', NO_COLOR: '1' }, fx).stdout,
+    ).not.toMatch(/\u001b/);
     fx.cleanup();
   });
   it('a bad config file: one line naming the line and key, exit 2, and a JUnit file explaining it', () => {
     const dir = tmp();
     writeFileSync(`${dir}/doctor.yaml`, 'failOn: fail\nwaivers:\n  - check: security.non-root\n    reson: typo\n');
-    const { code, stderr } = run(['check', '--local', '--config', `${dir}/doctor.yaml`, '--output', `junit=${dir}/r.xml`]);
+    const { code, stderr } = run([
+      'check',
+      '--local',
+      '--config',
+      `${dir}/doctor.yaml`,
+      '--output',
+      `junit=${dir}/r.xml`,
+    ]);
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe(`runner-doctor: ${dir}/doctor.yaml:4: waivers[0].reson: unknown key (allowed: check, reason, expires, target)`);
+    expect(stderr.trim()).toBe(
+      `runner-doctor: ${dir}/doctor.yaml:4: waivers[0].reson: unknown key (allowed: check, reason, expires, target)`,
+    );
     expect(readFileSync(`${dir}/r.xml`, 'utf8')).toMatch(/<error type="could-not-run" message="config error: /);
   });
   it('waivers from the config skip a check with the reason; an expired one warns', () => {
     const fx = makeFixture({ uid: 0, seccomp: 0 });
     const dir = tmp();
-    writeFileSync(`${dir}/doctor.yaml`, 'waivers:\n  - check: security.non-root\n    reason: vendor image runs as root\n  - check: security.seccomp\n    reason: old waiver\n    expires: 2020-01-01\n');
+    writeFileSync(
+      `${dir}/doctor.yaml`,
+      'waivers:\n  - check: security.non-root\n    reason: vendor image runs as root\n  - check: security.seccomp\n    reason: old waiver\n    expires: 2020-01-01\n',
+    );
     const { stdout } = run(['check', '--local', '--only', 'security,config', '--config', `${dir}/doctor.yaml`], {}, fx);
     expect(stdout).toMatch(/○ security\.non-root +waived: vendor image runs as root/);
     expect(stdout).toMatch(/‼ security\.seccomp +seccomp is disabled/);
@@ -117,7 +169,16 @@ describe('check --local', () => {
   });
   it('could not run at all: exit 3, every output still written with the reason', () => {
     const dir = tmp();
-    const { code, stdout } = run(['check', '--local', '--probe-shell', '/nonexistent/sh', '--output', `junit=${dir}/r.xml`, '--output', `json=${dir}/r.json`]);
+    const { code, stdout } = run([
+      'check',
+      '--local',
+      '--probe-shell',
+      '/nonexistent/sh',
+      '--output',
+      `junit=${dir}/r.xml`,
+      '--output',
+      `json=${dir}/r.json`,
+    ]);
     expect(code).toBe(3);
     expect(stdout).toMatch(/could not run: the local probe failed: could not start \/nonexistent\/sh/);
     expect(JSON.parse(readFileSync(`${dir}/r.json`, 'utf8')).fatal.message).toMatch(/could not start/);
@@ -125,10 +186,93 @@ describe('check --local', () => {
   });
 });
 
+describe('snapshots: collect once, judge again offline', () => {
+  const strip = (doc: { results: { durationMs: number }[] }) => doc.results.map(({ durationMs: _d, ...r }) => r);
+
+  it('a --local run and an offline run of its snapshot give the same results; the schema validates the snapshot', () => {
+    const fx = makeFixture({ uid: 0, cgroup: { version: 2, memoryMax: '1000', memoryCurrent: '10', oomKill: 2 } });
+    const dir = tmp();
+    const liveRun = run(
+      ['check', '--local', '--output', `json=${dir}/live.json`, '--save-snapshot', `${dir}/s.json`],
+      {},
+      fx,
+    );
+    const offline = spawnSync(
+      process.execPath,
+      [BIN, 'check', '--from-snapshot', `${dir}/s.json`, '--output', `json=${dir}/offline.json`],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, encoding: 'utf8' },
+    );
+    expect(offline.status).toBe(liveRun.code);
+    const live = JSON.parse(readFileSync(`${dir}/live.json`, 'utf8'));
+    const off = JSON.parse(readFileSync(`${dir}/offline.json`, 'utf8'));
+    expect(strip(off)).toEqual(strip(live));
+    expect(off.summary).toEqual(live.summary);
+    expect(off.target).toMatchObject({ mode: 'local', snapshot: `${dir}/s.json` });
+    const validate = new Ajv({ strict: false }).compile(snapshotSchema);
+    const snap = JSON.parse(readFileSync(`${dir}/s.json`, 'utf8'));
+    expect(validate(snap), JSON.stringify(validate.errors)).toBe(true);
+    expect(Object.keys(snap.facts.local).sort()).toEqual([
+      'cgroup',
+      'credentials',
+      'egress',
+      'env',
+      'filesystem',
+      'identity',
+      'kernel',
+      'runtimes',
+    ]);
+    expect(Object.keys(snap.facts.run).sort()).toEqual(['config', 'now']);
+    fx.cleanup();
+  });
+
+  it('exit 4 when nothing fails but a fact could not be collected; the checks that read it say why', () => {
+    const fx = makeFixture({});
+    const dir = tmp();
+    run(['check', '--local', '--only', 'filesystem,resources.memory', '--save-snapshot', `${dir}/s.json`], {}, fx);
+    const snap = JSON.parse(readFileSync(`${dir}/s.json`, 'utf8'));
+    snap.facts.local.cgroup = {
+      error: {
+        kind: 'forbidden',
+        message:
+          'forbidden: cannot create pods/exec in namespace matillion (needs {apiGroups: [""], resources: ["pods/exec"], verbs: ["create"]})',
+        remediation: 'add the rule',
+      },
+    };
+    writeFileSync(`${dir}/s.json`, JSON.stringify(snap));
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'check', '--from-snapshot', `${dir}/s.json`, '--only', 'filesystem,resources.memory', '--output', 'json=-'],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, encoding: 'utf8' },
+    );
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results.find((x: { checkId: string }) => x.checkId === 'resources.memory')).toMatchObject({
+      status: 'error',
+      code: 'resources.memory/error-forbidden',
+      message: expect.stringMatching(/^forbidden: cannot create pods\/exec/),
+    });
+    expect(doc.results.filter((x: { status: string }) => x.status === 'fail' || x.status === 'warn')).toEqual([]);
+    expect(r.status).toBe(4);
+    fx.cleanup();
+  });
+
+  it('a file that is not a snapshot is a usage error in one line', () => {
+    const dir = tmp();
+    writeFileSync(`${dir}/x.json`, '{"hello": 1}');
+    expect(run(['check', '--from-snapshot', `${dir}/x.json`])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/is not a runner-doctor snapshot/),
+    });
+    expect(run(['check', '--from-snapshot', `${dir}/x.json`, '--local'])).toMatchObject({ code: 2 });
+  });
+});
+
 describe('check --namespace without a cluster', () => {
   it('no kubeconfig at all: exit 3, one line of why in every output', () => {
     const dir = tmp();
-    const { code, stdout } = run(['check', '--namespace', 'matillion', '--output', `junit=${dir}/r.xml`], { HOME: dir, KUBECONFIG: '' });
+    const { code, stdout } = run(['check', '--namespace', 'matillion', '--output', `junit=${dir}/r.xml`], {
+      HOME: dir,
+      KUBECONFIG: '',
+    });
     expect(code).toBe(3);
     expect(stdout).toMatch(/could not run: no kubeconfig found and not running inside a cluster/);
     expect(readFileSync(`${dir}/r.xml`, 'utf8')).toMatch(/could-not-run/);
@@ -159,8 +303,30 @@ describe('secrets never leave memory', () => {
       CLOUD_PROVIDER: 'AZURE',
       AZURE_FEDERATED_TOKEN_FILE: tokenFile,
     };
-    const { stdout, stderr } = run(['check', '--local', '--output', `junit=${dir}/r.xml`, '--output', `json=${dir}/r.json`, '--output', `text=${dir}/r.txt`], env, fx);
-    const outputs = [stdout, stderr, ...['r.xml', 'r.json', 'r.txt'].map((f) => readFileSync(`${dir}/${f}`, 'utf8'))];
+    const { stdout, stderr } = run(
+      [
+        'check',
+        '--local',
+        '--output',
+        `junit=${dir}/r.xml`,
+        '--output',
+        `json=${dir}/r.json`,
+        '--output',
+        `text=${dir}/r.txt`,
+        '--save-snapshot',
+        `${dir}/s.json.gz`,
+      ],
+      env,
+      fx,
+    );
+    const snapshot = gunzipSync(readFileSync(`${dir}/s.json.gz`)).toString('utf8');
+    expect(JSON.parse(snapshot).kind).toBe('runner-doctor-snapshot');
+    const outputs = [
+      stdout,
+      stderr,
+      snapshot,
+      ...['r.xml', 'r.json', 'r.txt'].map((f) => readFileSync(`${dir}/${f}`, 'utf8')),
+    ];
     for (const o of outputs) {
       expect(o).not.toContain(CANARY);
       expect(o).not.toContain(jwt);

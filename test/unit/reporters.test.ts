@@ -18,22 +18,51 @@ import { summarize } from '../../src/engine/run.ts';
 import type { Report } from '../../src/engine/report.ts';
 import type { CheckResult } from '../../src/engine/types.ts';
 
-const r = (checkId: string, status: CheckResult['status'], message: string, extra: Partial<CheckResult> = {}): CheckResult => ({
-  checkId, title: `title of ${checkId}`, category: checkId.split('.')[0] as CheckResult['category'], scope: 'pod', status, message, target: 'local', durationMs: 12, ...extra,
+const r = (
+  checkId: string,
+  status: CheckResult['status'],
+  message: string,
+  extra: Partial<CheckResult> = {},
+): CheckResult => ({
+  checkId,
+  code: `${checkId}/${status === 'error' ? 'error-timeout' : 'm'}`,
+  title: `title of ${checkId}`,
+  category: checkId.split('.')[0] as CheckResult['category'],
+  scope: 'pod',
+  status,
+  message,
+  target: 'local',
+  durationMs: 12,
+  ...extra,
 });
 
-export function sampleReport(over: Partial<Report> = {}): Report {
+function sampleReport(over: Partial<Report> = {}): Report {
   const results = [
     r('runtime.python.present', 'pass', 'python3 3.11.7'),
-    r('runtime.python.file', 'fail', 'killed <137> & "quoted" \u0001ctrl', { remediation: { text: 'add an exclusion', command: 'kubectl get ds -A', docs: 'docs/checks.md#runtime-python-file' } }),
+    r('runtime.python.file', 'fail', 'killed <137> & "quoted" \u0001ctrl', {
+      remediation: {
+        text: 'add an exclusion',
+        command: 'kubectl get ds -A',
+        docs: 'docs/checks.md#runtime-python-file',
+      },
+    }),
     r('filesystem.shm.size', 'warn', '/dev/shm is 16 MiB', { remediation: { text: 'mount an emptyDir' } }),
     r('resources.memory', 'error', 'timed out after 30.0 s', { details: { reason: 'timeout' } }),
     r('security.non-root', 'skip', 'waived: vendor image', { skipReason: 'waived' }),
     r('security.seccomp', 'info', 'seccomp filter ]]> end'),
   ];
   return {
-    schemaVersion: 1, tool: { name: 'runner-doctor', version: '0.1.0' }, target: { mode: 'local', description: 'local environment (test)' },
-    startedAt: '2026-11-21T10:00:00.000Z', finishedAt: '2026-11-21T10:00:01.000Z', durationMs: 1000, failOn: 'fail', summary: summarize(results), results, notes: [], ...over,
+    schemaVersion: 1,
+    tool: { name: 'runner-doctor', version: '0.1.0' },
+    target: { mode: 'local', description: 'local environment (test)' },
+    startedAt: '2026-11-21T10:00:00.000Z',
+    finishedAt: '2026-11-21T10:00:01.000Z',
+    durationMs: 1000,
+    failOn: 'fail',
+    summary: summarize(results),
+    results,
+    notes: [],
+    ...over,
   };
 }
 
@@ -45,34 +74,51 @@ function xmllint(xml: string): void {
 
 describe('JUnit reporter', () => {
   const canValidate = Boolean(XSD && hasXmllint);
-  if (!canValidate && process.env.CI) throw new Error('CI needs xmllint and ../shared/junit-10.xsd for the JUnit schema test');
+  if (!canValidate && process.env.CI)
+    throw new Error('CI needs xmllint and ../shared/junit-10.xsd for the JUnit schema test');
   it.skipIf(!canValidate)('is valid against junit-10.xsd (xmllint), with fail/error/skip mapped', () => {
     const xml = renderJunit(sampleReport());
     xmllint(xml);
     expect(xml).toMatch(/<testsuite name="runtime" tests="2" failures="1" errors="0"/);
-    expect(xml).toMatch(/<testcase classname="runtime" name="runtime.python.file: title of runtime.python.file" time="0.012"><failure type="fail" message="killed &lt;137&gt; &amp; &quot;quoted&quot; ctrl">/);
+    expect(xml).toMatch(
+      /<testcase classname="runtime" name="runtime.python.file: title of runtime.python.file" time="0.012"><failure type="fail" message="killed &lt;137&gt; &amp; &quot;quoted&quot; ctrl">/,
+    );
     expect(xml).toMatch(/<error type="timeout" message="timed out after 30.0 s">/);
     expect(xml).toMatch(/<skipped message="waived: vendor image"\/>/);
     expect(xml).not.toMatch(/\u0001/);
   });
   it.skipIf(!canValidate)('a warning passes with its message in system-out, and fails with --fail-on warn', () => {
     const lenient = renderJunit(sampleReport());
-    expect(lenient).toMatch(/name="filesystem.shm.size: title of filesystem.shm.size" time="0.012"><system-out>WARN: \/dev\/shm is 16 MiB/);
+    expect(lenient).toMatch(
+      /name="filesystem.shm.size: title of filesystem.shm.size" time="0.012"><system-out>WARN: \/dev\/shm is 16 MiB/,
+    );
     const strict = renderJunit(sampleReport({ failOn: 'warn' }));
     xmllint(strict);
     expect(strict).toMatch(/<failure type="warn" message="\/dev\/shm is 16 MiB">/);
   });
   it.skipIf(!canValidate)('writes one failed case when the run could not start', () => {
-    const xml = renderJunit(sampleReport({ results: [], summary: summarize([]), fatal: { message: 'config error: doctor.yaml:3: bad', remediation: 'fix it' } }));
+    const xml = renderJunit(
+      sampleReport({
+        results: [],
+        summary: summarize([]),
+        fatal: { message: 'config error: doctor.yaml:3: bad', remediation: 'fix it' },
+      }),
+    );
     xmllint(xml);
     expect(xml).toMatch(/tests="1" failures="0" errors="1"/);
     expect(xml).toMatch(/<error type="could-not-run" message="config error: doctor.yaml:3: bad">/);
   });
-  it.skipIf(canValidate)('skipped: xmllint or ../shared/junit-10.xsd is missing here (install libxml2-utils; CI has both)', () => {
-    expect(canValidate).toBe(false);
-  });
+  it.skipIf(canValidate)(
+    'skipped: xmllint or ../shared/junit-10.xsd is missing here (install libxml2-utils; CI has both)',
+    () => {
+      expect(canValidate).toBe(false);
+    },
+  );
   it('gives each target its own test case name when a check ran for several', () => {
-    const rs = [r('runtime.python.file', 'pass', 'ok', { target: 'pod-a' }), r('runtime.python.file', 'pass', 'ok', { target: 'pod-b' })];
+    const rs = [
+      r('runtime.python.file', 'pass', 'ok', { target: 'pod-a' }),
+      r('runtime.python.file', 'pass', 'ok', { target: 'pod-b' }),
+    ];
     const xml = renderJunit(sampleReport({ results: rs, summary: summarize(rs) }));
     expect(xml).toContain('[pod-a]');
     expect(xml).toContain('[pod-b]');
@@ -98,9 +144,13 @@ describe('plain reporter', () => {
   it('groups by category, has no ANSI, summarises and numbers the remediation steps (fail first)', () => {
     const text = renderPlain(sampleReport());
     expect(text).not.toMatch(/[\u0000-\u0008\u001b]/);
-    expect(text).toMatch(/^runtime\n  ✔ runtime.python.present  python3 3.11.7\n  ✖ runtime.python.file/m);
-    expect(text).toMatch(/Summary: 1 passed, 1 info, 1 warnings, 1 failed, 1 errors, 1 skipped \(6 results in 1\.0 s\)/);
-    expect(text).toMatch(/What to fix:\n {2}1\. \[FAIL\] runtime\.python\.file: [^\n]*\n {7}→ add an exclusion\n {9}\$ kubectl get ds -A/);
+    expect(text).toMatch(/^runtime\n {2}✔ runtime.python.present {2}python3 3.11.7\n {2}✖ runtime.python.file/m);
+    expect(text).toMatch(
+      /Summary: 1 passed, 1 info, 1 warnings, 1 failed, 1 errors, 1 skipped \(6 results in 1\.0 s\)/,
+    );
+    expect(text).toMatch(
+      /What to fix:\n {2}1\. \[FAIL\] runtime\.python\.file: [^\n]*\n {7}→ add an exclusion\n {9}\$ kubectl get ds -A/,
+    );
     expect(text).toMatch(/ {2}2\. \[ERROR\] resources\.memory/);
     expect(text).toMatch(/ {2}3\. \[WARN\] filesystem\.shm\.size/);
   });
@@ -115,7 +165,10 @@ describe('interactive terminal reporter (ink)', () => {
       createElement(Progress, {
         frame: 0,
         state: {
-          categories: [{ name: 'runtime', total: 5, done: 2, worst: 'fail' }, { name: 'filesystem', total: 6, done: 6, worst: 'warn' }],
+          categories: [
+            { name: 'runtime', total: 5, done: 2, worst: 'fail' },
+            { name: 'filesystem', total: 6, done: 6, worst: 'warn' },
+          ],
           running: ['runtime.python.file'],
           recent: [r('runtime.python.present', 'pass', 'python3 3.11.7')],
         },

@@ -1,22 +1,24 @@
 // Access to the Kubernetes API: kubeconfig loading (file, context, in-cluster), one request path with
-// the kubeconfig's auth applied by client-node, a per-request timeout, retries on 429/5xx honouring
-// Retry-After, pagination, a request counter, and every failure classified into one line that says
+// the kubeconfig's auth applied by client-node, gzip, a per-request timeout, the run's deadline on
+// every request, retries on 429/5xx/resets honouring Retry-After, pagination with items reduced as
+// each page arrives, request and byte counters, and every failure classified into one line that says
 // what is wrong and what to do.
 import https from 'node:https';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { X509Certificate } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { FactError } from '../fact-map.ts';
+import { FactError, type FactErrorKind, type RbacRule } from '../../engine/facts.ts';
 
-export type KubeErrorKind = 'unreachable' | 'unauthorized' | 'forbidden' | 'not-found' | 'timeout' | 'tls' | 'server' | 'config';
+export type KubeErrorKind = Extract<
+  FactErrorKind,
+  'unreachable' | 'unauthorized' | 'forbidden' | 'not-found' | 'timeout' | 'deadline' | 'tls' | 'server' | 'config'
+>;
 
+/** A FactError from the API: `kind` says which, `status` the HTTP status when there was one. */
 export class KubeError extends FactError {
-  readonly status?: number;
-  readonly kubeKind: KubeErrorKind;
-  constructor(kind: KubeErrorKind, message: string, remediation: string, status?: number) {
-    super(kind, message, remediation);
-    this.kubeKind = kind;
-    this.status = status;
+  constructor(kind: KubeErrorKind, message: string, remediation: string, status?: number, rule?: RbacRule) {
+    super(kind, message, remediation, { ...(status ? { status } : {}), ...(rule ? { rule } : {}) });
   }
 }
 
@@ -37,20 +39,49 @@ export async function loadAccess(opts: { kubeconfig?: string; context?: string }
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
     else kc.loadFromDefault();
   } catch (e) {
-    throw new KubeError('config', `cannot load the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${firstLine(e)}`, 'point --kubeconfig (or KUBECONFIG) at a valid kubeconfig, e.g. from `aws eks update-kubeconfig` or `az aks get-credentials`');
+    throw new KubeError(
+      'config',
+      `cannot load the kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${firstLine(e)}`,
+      'point --kubeconfig (or KUBECONFIG) at a valid kubeconfig, e.g. from `aws eks update-kubeconfig` or `az aks get-credentials`',
+    );
   }
   if (opts.context) {
     if (!kc.getContexts().some((c) => c.name === opts.context)) {
-      throw new KubeError('config', `kubeconfig has no context "${opts.context}" (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`, 'pick one of the listed contexts with --context');
+      throw new KubeError(
+        'config',
+        `kubeconfig has no context "${opts.context}" (it has: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+        'pick one of the listed contexts with --context',
+      );
     }
     kc.setCurrentContext(opts.context);
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster?.server || cluster.server === 'http://localhost:8080' && !process.env.KUBERNETES_SERVICE_HOST && !opts.kubeconfig && !process.env.KUBECONFIG) {
-    throw new KubeError('config', 'no kubeconfig found and not running inside a cluster', 'set KUBECONFIG or pass --kubeconfig; inside a cluster, run as a Job with a ServiceAccount (see deploy/)');
+  if (
+    !cluster?.server ||
+    (cluster.server === 'http://localhost:8080' &&
+      !process.env.KUBERNETES_SERVICE_HOST &&
+      !opts.kubeconfig &&
+      !process.env.KUBECONFIG)
+  ) {
+    throw new KubeError(
+      'config',
+      'no kubeconfig found and not running inside a cluster',
+      'set KUBECONFIG or pass --kubeconfig; inside a cluster, run as a Job with a ServiceAccount (see deploy/)',
+    );
   }
   const ctx = kc.getContextObject(kc.getCurrentContext());
-  return { kc, server: cluster.server.replace(/\/$/, ''), context: kc.getCurrentContext(), defaultNamespace: ctx?.namespace, inCluster: kc.getCurrentContext() === 'inClusterContext' };
+  return {
+    kc,
+    server: cluster.server.replace(/\/$/, ''),
+    context: kc.getCurrentContext(),
+    defaultNamespace: ctx?.namespace,
+    inCluster: kc.getCurrentContext() === 'inClusterContext',
+  };
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
@@ -71,6 +102,8 @@ export interface RequestOptions {
   contentType?: string;
   /** Body size cap for this request (default: the client's). */
   maxBytes?: number;
+  /** Parses the JSON body with this reviver (e.g. to drop Secret values while parsing). */
+  reviver?: (key: string, value: unknown) => unknown;
 }
 
 interface Resp {
@@ -82,45 +115,76 @@ interface Resp {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 export class KubeClient {
   readonly access: Access;
   /** Every HTTP request sent (retries included): the figure the efficiency test bounds. */
   requests = 0;
+  /** Bytes received on the wire (compressed when the server compressed). */
+  bytes = 0;
   readonly #maxBody: number;
+  readonly #signal?: AbortSignal;
   /** Set once the server is unreachable or refuses the credentials: later requests fail at once with it. */
   #broken?: KubeError;
-  constructor(access: Access, opts: { maxBodyBytes?: number } = {}) {
+  constructor(access: Access, opts: { maxBodyBytes?: number; signal?: AbortSignal } = {}) {
     this.access = access;
     this.#maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+    this.#signal = opts.signal;
   }
 
-  async #send(path: string, o: RequestOptions): Promise<Resp> {
+  /** The run's deadline merged with a request's own signal. */
+  signal(own?: AbortSignal): AbortSignal | undefined {
+    const all = [this.#signal, own].filter((s): s is AbortSignal => s !== undefined);
+    return all.length > 1 ? AbortSignal.any(all) : all[0];
+  }
+
+  async #send(path: string, o: RequestOptions, signal: AbortSignal | undefined): Promise<Resp> {
     const url = new URL(this.access.server + path);
     const reqOpts: https.RequestOptions = {
       method: o.method ?? 'GET',
       hostname: url.hostname,
       port: url.port,
-      path: url.pathname + (o.query ? `${url.search ? `${url.search}&` : '?'}${new URLSearchParams(o.query)}` : url.search),
-      headers: { Accept: o.accept ?? 'application/json', 'User-Agent': 'runner-doctor', ...(o.body ? { 'Content-Type': o.contentType ?? 'application/json' } : {}) },
+      path:
+        url.pathname + (o.query ? `${url.search ? `${url.search}&` : '?'}${new URLSearchParams(o.query)}` : url.search),
+      headers: {
+        Accept: o.accept ?? 'application/json',
+        'Accept-Encoding': 'gzip',
+        'User-Agent': 'runner-doctor',
+        ...(o.body ? { 'Content-Type': o.contentType ?? 'application/json' } : {}),
+      },
       timeout: o.timeoutMs ?? 15_000,
     };
     await this.access.kc.applyToHTTPSOptions(reqOpts);
     this.requests++;
     const lib = url.protocol === 'http:' ? http : https;
     return new Promise<Resp>((resolve, reject) => {
-      const req = lib.request({ ...reqOpts, signal: o.signal }, (res) => {
+      const req = lib.request({ ...reqOpts, signal }, (res) => {
         const chunks: Buffer[] = [];
         const cap = o.maxBytes ?? this.#maxBody;
         let size = 0;
+        const gz = /gzip/.test(String(res.headers['content-encoding'] ?? ''));
+        const body = gz ? res.pipe(zlib.createGunzip()) : res;
         res.on('data', (b: Buffer) => {
+          this.bytes += b.length;
+        });
+        body.on('data', (b: Buffer) => {
           size += b.length;
           if (size > cap) req.destroy(new Error(`response larger than ${cap} bytes`));
           else chunks.push(b);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        body.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        body.on('error', reject);
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
@@ -132,25 +196,32 @@ export class KubeClient {
   /** One API call: retried on 429/5xx/connection resets with backoff (Retry-After honoured), classified on failure. */
   async request<T>(path: string, o: RequestOptions = {}): Promise<T> {
     if (this.#broken) throw this.#broken;
+    const signal = this.signal(o.signal);
     try {
-      return await this.#request<T>(path, o);
+      return await this.#request<T>(path, o, signal);
     } catch (e) {
       // Every other check would wait for the same timeout or get the same 401: remember it once.
-      if (isConnectionFailure(e) && !o.signal?.aborted) this.#broken = e;
+      if (isConnectionFailure(e) && !signal?.aborted) this.#broken = e;
       throw e;
     }
   }
 
-  async #request<T>(path: string, o: RequestOptions): Promise<T> {
+  async #request<T>(path: string, o: RequestOptions, signal: AbortSignal | undefined): Promise<T> {
     const what = `${o.method ?? 'GET'} ${path.split('?')[0]}`;
     for (let attempt = 0; ; attempt++) {
       let resp: Resp;
       try {
-        resp = await this.#send(path, o);
+        resp = await this.#send(path, o, signal);
       } catch (e) {
+        if (signal?.aborted)
+          throw new KubeError(
+            'deadline',
+            `${what} was cancelled: the run's deadline passed`,
+            'raise --timeout; a slow or throttling API server needs more time',
+          );
         const err = this.#classifyNetwork(e, what);
-        if (attempt < 2 && err.kubeKind !== 'tls' && (e as NodeJS.ErrnoException).code === 'ECONNRESET' && !o.signal?.aborted) {
-          await sleep(200 * 2 ** attempt, o.signal);
+        if (attempt < 2 && err.kind !== 'tls' && (e as NodeJS.ErrnoException).code === 'ECONNRESET') {
+          await sleep(200 * 2 ** attempt, signal);
           continue;
         }
         throw err;
@@ -159,19 +230,33 @@ export class KubeClient {
         const w = resp.headers.warning;
         o.onWarnings(parseWarnings(Array.isArray(w) ? w.join(', ') : (w ?? '')));
       }
-      if (resp.status >= 200 && resp.status < 300) return (o.raw ? resp.body : JSON.parse(resp.body)) as T;
-      if ((resp.status === 429 || resp.status >= 500) && attempt < 3 && !o.signal?.aborted) {
+      if (resp.status >= 200 && resp.status < 300) return (o.raw ? resp.body : JSON.parse(resp.body, o.reviver)) as T;
+      if ((resp.status === 429 || resp.status >= 500) && attempt < 3 && !signal?.aborted) {
         const ra = Number(resp.headers['retry-after']);
-        await sleep(Number.isFinite(ra) && ra > 0 ? Math.min(ra, 10) * 1000 : 250 * 2 ** attempt, o.signal);
-        continue;
+        await sleep(Number.isFinite(ra) && ra > 0 ? Math.min(ra, 10) * 1000 : 250 * 2 ** attempt, signal);
+        if (!signal?.aborted) continue;
       }
       throw this.#classifyStatus(resp, what);
     }
   }
 
-  /** A LIST, all pages (limit/continue), as one array. */
-  async list<T>(path: string, o: { labelSelector?: string; fieldSelector?: string; limit?: number; signal?: AbortSignal } = {}): Promise<T[]> {
-    const items: T[] = [];
+  /**
+   * A LIST, all pages (limit/continue), each item passed through `reduce` as its page arrives so only
+   * what the checks need is kept. `resourceVersion=0` serves the first page from the watch cache.
+   */
+  async list<T, R = T>(
+    path: string,
+    o: {
+      labelSelector?: string;
+      fieldSelector?: string;
+      limit?: number;
+      signal?: AbortSignal;
+      cached?: boolean;
+      reduce?: (item: T) => R | undefined;
+      reviver?: RequestOptions['reviver'];
+    } = {},
+  ): Promise<R[]> {
+    const items: R[] = [];
     let cont: string | undefined;
     do {
       const q = new URLSearchParams();
@@ -179,8 +264,15 @@ export class KubeClient {
       if (o.labelSelector) q.set('labelSelector', o.labelSelector);
       if (o.fieldSelector) q.set('fieldSelector', o.fieldSelector);
       if (cont) q.set('continue', cont);
-      const page = await this.request<{ items?: T[]; metadata?: { continue?: string } }>(`${path}?${q}`, { signal: o.signal });
-      items.push(...(page.items ?? []));
+      else if (o.cached) q.set('resourceVersion', '0');
+      const page = await this.request<{ items?: T[]; metadata?: { continue?: string } }>(`${path}?${q}`, {
+        signal: o.signal,
+        reviver: o.reviver,
+      });
+      for (const item of page.items ?? []) {
+        const r = o.reduce ? o.reduce(item) : (item as unknown as R);
+        if (r !== undefined) items.push(r);
+      }
       cont = page.metadata?.continue || undefined;
     } while (cont);
     return items;
@@ -190,12 +282,43 @@ export class KubeClient {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     const host = new URL(this.access.server).host;
     const msg = firstLine(e);
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeError('unreachable', `API server unreachable: DNS lookup of ${new URL(this.access.server).hostname} failed`, 'check the server address in the kubeconfig, your DNS and VPN; private clusters need a path to the private endpoint');
-    if (code === 'ECONNREFUSED') return new KubeError('unreachable', `API server unreachable: connection to ${host} refused`, 'check that the API server is up and the kubeconfig points at the right address and port');
-    if (code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || msg === 'timeout') return new KubeError('timeout', `API server did not answer ${what} in time (${host})`, 'check network access to the API server (authorized IP ranges, VPN, firewall); raise --timeout on a slow link');
-    if (/certificate|self[- ]signed|CERT_|unable to verify/i.test(`${code} ${msg}`)) return new KubeError('tls', `TLS with the API server failed: ${msg}`, 'the kubeconfig\'s certificate-authority does not match the server; refresh the kubeconfig');
-    if ((e as Error).name === 'AbortError') return new KubeError('timeout', `${what} was cancelled (deadline)`, 'raise --timeout');
-    return new KubeError('unreachable', `API request ${what} failed: ${msg}`, 'check the kubeconfig and network access to the API server');
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return new KubeError(
+        'unreachable',
+        `API server unreachable: DNS lookup of ${new URL(this.access.server).hostname} failed`,
+        'check the server address in the kubeconfig, your DNS and VPN; private clusters need a path to the private endpoint',
+      );
+    if (code === 'ECONNREFUSED')
+      return new KubeError(
+        'unreachable',
+        `API server unreachable: connection to ${host} refused`,
+        'check that the API server is up and the kubeconfig points at the right address and port',
+      );
+    if (
+      code === 'ETIMEDOUT' ||
+      code === 'ECONNRESET' ||
+      code === 'EHOSTUNREACH' ||
+      code === 'ENETUNREACH' ||
+      msg === 'timeout'
+    )
+      return new KubeError(
+        'timeout',
+        `API server did not answer ${what} in time (${host})`,
+        'check network access to the API server (authorized IP ranges, VPN, firewall); raise --timeout on a slow link',
+      );
+    if (/certificate|self[- ]signed|CERT_|unable to verify/i.test(`${code} ${msg}`))
+      return new KubeError(
+        'tls',
+        `TLS with the API server failed: ${msg}`,
+        "the kubeconfig's certificate-authority does not match the server; refresh the kubeconfig",
+      );
+    if ((e as Error).name === 'AbortError')
+      return new KubeError('deadline', `${what} was cancelled: the run's deadline passed`, 'raise --timeout');
+    return new KubeError(
+      'unreachable',
+      `API request ${what} failed: ${msg}`,
+      'check the kubeconfig and network access to the API server',
+    );
   }
 
   #classifyStatus(resp: Resp, what: string): KubeError {
@@ -208,11 +331,27 @@ export class KubeClient {
     const message = (status.message ?? resp.body.slice(0, 200)).split('\n')[0]!;
     if (resp.status === 401) {
       const expired = this.#credentialExpiry();
-      return new KubeError('unauthorized', `unauthorized: the API server rejected the credentials${expired ? ` (${expired})` : ' (bad or expired token or certificate)'}`, 'refresh the kubeconfig: `aws eks update-kubeconfig`, `az aks get-credentials` or `gcloud container clusters get-credentials`; for a Job, check its ServiceAccount token', 401);
+      return new KubeError(
+        'unauthorized',
+        `unauthorized: the API server rejected the credentials${expired ? ` (${expired})` : ' (bad or expired token or certificate)'}`,
+        'refresh the kubeconfig: `aws eks update-kubeconfig`, `az aks get-credentials` or `gcloud container clusters get-credentials`; for a Job, check its ServiceAccount token',
+        401,
+      );
     }
     if (resp.status === 403) return forbidden(message);
-    if (resp.status === 404) return new KubeError('not-found', `not found: ${what}${status.details?.name ? ` (${status.details.kind ?? 'object'} ${status.details.name})` : ''}`, 'check the namespace and names; the API may not be served by this cluster', 404);
-    return new KubeError('server', `API server answered ${resp.status} to ${what}: ${message}`, 'retry later; if it persists, the API server or an aggregated API is unhealthy', resp.status);
+    if (resp.status === 404)
+      return new KubeError(
+        'not-found',
+        `not found: ${what}${status.details?.name ? ` (${status.details.kind ?? 'object'} ${status.details.name})` : ''}`,
+        'check the namespace and names; the API may not be served by this cluster',
+        404,
+      );
+    return new KubeError(
+      'server',
+      `API server answered ${resp.status} to ${what}: ${message}`,
+      'retry later; if it persists, the API server or an aggregated API is unhealthy',
+      resp.status,
+    );
   }
 
   /** Explains why credentials were refused when the kubeconfig itself shows it: an expired certificate or token. */
@@ -222,7 +361,8 @@ export class KubeClient {
       const pem = user?.certData ? Buffer.from(user.certData, 'base64') : undefined;
       if (pem) {
         const cert = new X509Certificate(pem);
-        if (Date.parse(cert.validTo) < Date.now()) return `the client certificate expired on ${new Date(cert.validTo).toISOString()}`;
+        if (Date.parse(cert.validTo) < Date.now())
+          return `the client certificate expired on ${new Date(cert.validTo).toISOString()}`;
       }
       const token = user?.token;
       const payload = token?.split('.')[1];
@@ -239,17 +379,42 @@ export class KubeClient {
 
 /** Failures of the connection or the credentials: every later request would fail the same way. */
 export function isConnectionFailure(e: unknown): e is KubeError {
-  return e instanceof KubeError && ['unreachable', 'timeout', 'tls', 'unauthorized'].includes(e.kubeKind);
+  return e instanceof KubeError && ['unreachable', 'timeout', 'tls', 'unauthorized'].includes(e.kind);
 }
 
 /** 403: names the verb, resource and namespace, and the RBAC rule that would allow it. */
 export function forbidden(message: string): KubeError {
-  const m = message.match(/cannot (\w+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?/);
-  if (!m) return new KubeError('forbidden', `forbidden: ${message}`, 'grant the doctor\'s identity read access (see deploy/rbac.yaml)', 403);
-  const [, verb, resource, group = '', ns] = m;
-  const [res, sub] = resource!.split('/');
-  const rule = ruleText(verb!, group, sub ? `${res}/${sub}` : res!);
-  return new KubeError('forbidden', `forbidden: cannot ${verb} ${resource}${ns ? ` in namespace ${ns}` : ' cluster-wide'} (needs ${rule})`, `add ${rule} to a ${ns ? `Role in namespace ${ns}` : 'ClusterRole'} bound to the doctor's identity (deploy/rbac.yaml has the full least-privilege set)`, 403);
+  const m = message.match(
+    /cannot (\w+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?/,
+  );
+  if (!m)
+    return new KubeError(
+      'forbidden',
+      `forbidden: ${message}`,
+      "grant the doctor's identity read access (runner-doctor manifest prints the least-privilege set)",
+      403,
+    );
+  const [, verb = '', resource = '', group = '', ns] = m;
+  const rule: RbacRule = {
+    apiGroups: [group],
+    resources: [resource],
+    verbs: [verb],
+    scope: ns ? 'namespace' : 'cluster',
+  };
+  return forbiddenFor(rule, ns);
+}
+
+/** The one-line forbidden error for a rule, in a namespace or cluster-wide. */
+export function forbiddenFor(rule: RbacRule, namespace?: string): KubeError {
+  const text = ruleText(rule.verbs.join('", "'), rule.apiGroups[0] ?? '', rule.resources.join('", "'));
+  const where = namespace ? ` in namespace ${namespace}` : ' cluster-wide';
+  return new KubeError(
+    'forbidden',
+    `forbidden: cannot ${rule.verbs.join('/')} ${rule.resources.join(', ')}${where} (needs ${text})`,
+    `add ${text} to a ${namespace ? `Role in namespace ${namespace}` : 'ClusterRole'} bound to the doctor's identity (\`runner-doctor manifest\` prints the least-privilege set)`,
+    403,
+    rule,
+  );
 }
 
 export function ruleText(verb: string, group: string, resource: string): string {

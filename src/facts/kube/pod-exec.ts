@@ -3,11 +3,11 @@
 // the exit status read from the status channel. The output is then parsed as untrusted.
 import { Writable } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
-import { FactError } from '../fact-map.ts';
-import { boundProbeScript, newNonce } from '../../probe/script.ts';
-import { CappedBuffer, probeFactsFrom } from '../../probe/output.ts';
-import type { ProbeFacts } from '../../probe/facts.ts';
-import type { Access } from './client.ts';
+import { FactError, type RbacRule } from '../../engine/facts.ts';
+import { boundProbeScript, newNonce } from '../pod/script.ts';
+import { CappedBuffer, probeFactsFrom } from '../pod/output.ts';
+import type { ProbeFacts } from '../pod/parse.ts';
+import { type Access, forbiddenFor } from './client.ts';
 
 export interface ExecOutcome {
   stdout: string;
@@ -16,6 +16,8 @@ export interface ExecOutcome {
   exitCode: number | null;
   truncated: boolean;
   timedOut: boolean;
+  /** Stopped by the run's deadline rather than its own timeout. */
+  aborted: boolean;
 }
 
 /** The exit code from an exec status: the standard NonZeroExitCode cause, or `exit status N` in the message (kwok). */
@@ -27,7 +29,14 @@ export function exitCodeOf(status: V1Status): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export async function execInPod(access: Access, ns: string, pod: string, container: string, command: string[], opts: { timeoutMs: number; maxBytes: number; signal?: AbortSignal; onRequest?: () => void }): Promise<ExecOutcome> {
+export async function execInPod(
+  access: Access,
+  ns: string,
+  pod: string,
+  container: string,
+  command: string[],
+  opts: { timeoutMs: number; maxBytes: number; signal?: AbortSignal; onRequest?: () => void },
+): Promise<ExecOutcome> {
   const { Exec } = await import('@kubernetes/client-node');
   const out = new CappedBuffer(opts.maxBytes);
   let err = '';
@@ -46,15 +55,16 @@ export async function execInPod(access: Access, ns: string, pod: string, contain
   return new Promise<ExecOutcome>((resolve, reject) => {
     let settled = false;
     let ws: { terminate(): void; on(ev: string, f: () => void): void } | undefined;
-    const finish = (exitCode: number | null, timedOut = false) => {
+    const finish = (exitCode: number | null, timedOut = false, aborted = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       ws?.terminate();
-      resolve({ stdout: out.text(), stderr: err, exitCode, truncated: out.truncated, timedOut });
+      resolve({ stdout: out.text(), stderr: err, exitCode, truncated: out.truncated, timedOut, aborted });
     };
     const timer = setTimeout(() => finish(null, true), opts.timeoutMs);
-    opts.signal?.addEventListener('abort', () => finish(null, true), { once: true });
+    if (opts.signal?.aborted) return finish(null, true, true);
+    opts.signal?.addEventListener('abort', () => finish(null, true, true), { once: true });
     opts.onRequest?.();
     new Exec(access.kc)
       .exec(ns, pod, container, command, stdout, stderr, null, false, (status) => {
@@ -75,30 +85,85 @@ export async function execInPod(access: Access, ns: string, pod: string, contain
   });
 }
 
+/** The rule an exec needs: the WebSocket upgrade is a GET, and from 1.30 it must also be allowed to `create`. */
+export const EXEC_RULE: RbacRule = {
+  apiGroups: [''],
+  resources: ['pods/exec'],
+  verbs: ['get', 'create'],
+  scope: 'namespace',
+};
+
 /** Classifies an exec failure (the WebSocket upgrade is refused with the HTTP status). */
 export function execError(e: unknown, ns: string, pod: string): FactError {
-  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
-  if (/403/.test(msg)) return new FactError('forbidden', `forbidden: cannot exec into ${ns}/${pod} (needs {apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"]})`, `add get and create on pods/exec to a Role in namespace ${ns} bound to the doctor's identity`);
-  if (/401/.test(msg)) return new FactError('unauthorized', 'unauthorized: exec was refused (bad or expired credentials)', 'refresh the kubeconfig');
-  if (/404/.test(msg)) return new FactError('not-found', `pod ${ns}/${pod} is gone (deleted or rescheduled during the run)`, 'run the doctor again');
-  return new FactError('exec', `exec into ${ns}/${pod} failed: ${msg.slice(0, 200)}`, 'check that the pod is Running and its container has /bin/sh');
+  // client-node rejects with an Error, a WebSocket ErrorEvent or the upgrade's response: read what says why.
+  const o = e as { message?: unknown; error?: { message?: unknown }; statusCode?: unknown } | undefined;
+  const text =
+    e instanceof Error
+      ? e.message
+      : typeof o?.message === 'string'
+        ? o.message
+        : typeof o?.error?.message === 'string'
+          ? o.error.message
+          : typeof o?.statusCode === 'number'
+            ? `HTTP ${o.statusCode}`
+            : String(e);
+  const msg = text.split('\n')[0] ?? '';
+  if (/403/.test(msg)) return forbiddenFor(EXEC_RULE, ns);
+  if (/401/.test(msg))
+    return new FactError(
+      'unauthorized',
+      'unauthorized: exec was refused (bad or expired credentials)',
+      'refresh the kubeconfig',
+    );
+  if (/404/.test(msg))
+    return new FactError(
+      'not-found',
+      `pod ${ns}/${pod} is gone (deleted or rescheduled during the run)`,
+      'run the doctor again',
+    );
+  return new FactError(
+    'exec',
+    `exec into ${ns}/${pod} failed: ${msg.slice(0, 200)}`,
+    'check that the pod is Running and its container has /bin/sh',
+  );
 }
 
-export async function probePod(access: Access, ns: string, pod: string, container: string, opts: { timeoutMs: number; maxBytes?: number; signal?: AbortSignal; onRequest?: () => void }): Promise<ProbeFacts> {
+export async function probePod(
+  access: Access,
+  ns: string,
+  pod: string,
+  container: string,
+  opts: { timeoutMs: number; maxBytes?: number; signal?: AbortSignal; onRequest?: () => void },
+): Promise<ProbeFacts> {
   const nonce = newNonce();
   let r: ExecOutcome;
   try {
-    r = await execInPod(access, ns, pod, container, ['sh', '-c', boundProbeScript(nonce)], { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes ?? 1024 * 1024, signal: opts.signal, onRequest: opts.onRequest });
+    r = await execInPod(access, ns, pod, container, ['sh', '-c', boundProbeScript(nonce)], {
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxBytes ?? 1024 * 1024,
+      signal: opts.signal,
+      onRequest: opts.onRequest,
+    });
   } catch (e) {
     throw execError(e, ns, pod);
   }
+  if (r.aborted)
+    throw new FactError(
+      'deadline',
+      `the probe in ${ns}/${pod} was stopped: the run's deadline passed`,
+      'raise --timeout',
+    );
   if (r.timedOut && !r.stdout.includes(`@@RDP:${nonce}:end`)) {
-    throw new FactError('timeout', `the probe in ${ns}/${pod} did not finish within ${(opts.timeoutMs / 1000).toFixed(0)} s (socket terminated)`, 'a hung python3/java/df in the container is the usual cause: run the probe by hand with `kubectl exec` to see where it stops');
+    throw new FactError(
+      'timeout',
+      `the probe in ${ns}/${pod} did not finish within ${(opts.timeoutMs / 1000).toFixed(0)} s (socket terminated)`,
+      'a hung python3/java/df in the container is the usual cause: run the probe by hand with `kubectl exec` to see where it stops',
+    );
   }
   return probeFactsFrom(r.stdout, nonce, {
     truncated: r.truncated,
     where: ` in ${ns}/${pod}`,
-    why: r.stderr ? ` (stderr: ${r.stderr.split('\n')[0]!.slice(0, 120)})` : '',
+    why: r.stderr ? ` (stderr: ${(r.stderr.split('\n')[0] ?? '').slice(0, 120)})` : '',
     remediation: 'the container needs a POSIX /bin/sh; a wrapper that prints to stdout breaks the probe',
   });
 }

@@ -1,7 +1,17 @@
 // The cluster as the checks see it: one paginated LIST per resource type and scope, fetched at most
 // once and shared by every check. Each collection is preceded by a SelfSubjectAccessReview for exactly
 // what it needs, so a denied read becomes that fact's `forbidden (<rule>)` error and nothing else.
-import type { V1DaemonSet, V1Deployment, CoreV1Event as V1Event, V1Namespace, V1NetworkPolicy, V1Node, V1Pod, V1ServiceAccount, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type {
+  V1DaemonSet,
+  V1Deployment,
+  CoreV1Event as V1Event,
+  V1Namespace,
+  V1NetworkPolicy,
+  V1Node,
+  V1Pod,
+  V1ServiceAccount,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import { KubeError, ruleText, type KubeClient } from './client.ts';
 import { Memo } from '../../util/memo.ts';
 
@@ -70,10 +80,25 @@ export class KubeSnapshot {
     const key = `can:${need.verb}:${need.group}:${need.resource}:${need.namespace ?? '*'}`;
     return this.#once(key, async () => {
       const [resource, subresource] = need.resource.split('/');
-      const r = await this.client.request<{ status?: { allowed?: boolean } }>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-        method: 'POST',
-        body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: need.verb, group: need.group, resource, subresource, namespace: need.namespace } } },
-      });
+      const r = await this.client.request<{ status?: { allowed?: boolean } }>(
+        '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        {
+          method: 'POST',
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: {
+              resourceAttributes: {
+                verb: need.verb,
+                group: need.group,
+                resource,
+                subresource,
+                namespace: need.namespace,
+              },
+            },
+          },
+        },
+      );
       return r.status?.allowed === true;
     });
   }
@@ -81,7 +106,12 @@ export class KubeSnapshot {
   async #require(need: Need): Promise<void> {
     if (await this.can(need)) return;
     const rule = ruleText(need.verb, need.group, need.resource);
-    throw new KubeError('forbidden', `forbidden: cannot ${need.verb} ${need.resource}${need.namespace ? ` in namespace ${need.namespace}` : ' cluster-wide'} (needs ${rule})`, `add ${rule} to a ${need.namespace ? `Role in namespace ${need.namespace}` : 'ClusterRole'} bound to the doctor's identity (deploy/rbac.yaml)`, 403);
+    throw new KubeError(
+      'forbidden',
+      `forbidden: cannot ${need.verb} ${need.resource}${need.namespace ? ` in namespace ${need.namespace}` : ' cluster-wide'} (needs ${rule})`,
+      `add ${rule} to a ${need.namespace ? `Role in namespace ${need.namespace}` : 'ClusterRole'} bound to the doctor's identity (deploy/rbac.yaml)`,
+      403,
+    );
   }
 
   #nsPath(group: string, version: string, resource: string, ns?: string): string {
@@ -90,12 +120,20 @@ export class KubeSnapshot {
   }
 
   /** LIST of one resource in each runner namespace (or cluster-wide), after an access review each. */
-  async #listIn<T>(group: string, version: string, resource: string, namespaces: string[] | undefined, opts: { labelSelector?: string; fieldSelector?: string } = {}): Promise<T[]> {
+  async #listIn<T>(
+    group: string,
+    version: string,
+    resource: string,
+    namespaces: string[] | undefined,
+    opts: { labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<T[]> {
     const key = `list:${group}/${resource}:${namespaces?.join(',') ?? '*'}:${opts.labelSelector ?? ''}:${opts.fieldSelector ?? ''}`;
     return this.#once(key, async () => {
       const scopes = namespaces ?? [undefined];
       await Promise.all(scopes.map((ns) => this.#require({ verb: 'list', group, resource, namespace: ns })));
-      const lists = await Promise.all(scopes.map((ns) => this.client.list<T>(this.#nsPath(group, version, resource, ns), opts)));
+      const lists = await Promise.all(
+        scopes.map((ns) => this.client.list<T>(this.#nsPath(group, version, resource, ns), opts)),
+      );
       return lists.flat();
     });
   }
@@ -112,9 +150,13 @@ export class KubeSnapshot {
     return this.#once('runnerPods', async () => {
       const ns = this.scope.namespace;
       if (this.scope.pod) {
-        return this.#listIn<V1Pod>('', 'v1', 'pods', [ns ?? 'default'], { fieldSelector: `metadata.name=${this.scope.pod}` });
+        return this.#listIn<V1Pod>('', 'v1', 'pods', [ns ?? 'default'], {
+          fieldSelector: `metadata.name=${this.scope.pod}`,
+        });
       }
-      const selector = this.scope.release ? `${RUNNER_SELECTOR},app.kubernetes.io/instance=${this.scope.release}` : RUNNER_SELECTOR;
+      const selector = this.scope.release
+        ? `${RUNNER_SELECTOR},app.kubernetes.io/instance=${this.scope.release}`
+        : RUNNER_SELECTOR;
       return this.#listIn<V1Pod>('', 'v1', 'pods', ns ? [ns] : undefined, { labelSelector: selector });
     });
   }
@@ -130,22 +172,33 @@ export class KubeSnapshot {
     const names = await this.namespaces();
     return this.#once('namespaces', async () => {
       await this.#require({ verb: 'list', group: '', resource: 'namespaces' });
-      const all = await Promise.all(names.map((n) => this.client.list<V1Namespace>('/api/v1/namespaces', { fieldSelector: `metadata.name=${n}` })));
+      const all = await Promise.all(
+        names.map((n) => this.client.list<V1Namespace>('/api/v1/namespaces', { fieldSelector: `metadata.name=${n}` })),
+      );
       return all.flat();
     });
   }
 
   async deployments(): Promise<V1Deployment[]> {
-    return this.#listIn<V1Deployment>('apps', 'v1', 'deployments', await this.namespaces(), { labelSelector: RUNNER_SELECTOR });
+    return this.#listIn<V1Deployment>('apps', 'v1', 'deployments', await this.namespaces(), {
+      labelSelector: RUNNER_SELECTOR,
+    });
   }
   async events(): Promise<V1Event[]> {
-    return this.#listIn<V1Event>('', 'v1', 'events', await this.namespaces(), { fieldSelector: 'involvedObject.kind=Pod' });
+    return this.#listIn<V1Event>('', 'v1', 'events', await this.namespaces(), {
+      fieldSelector: 'involvedObject.kind=Pod',
+    });
   }
   async serviceAccounts(): Promise<V1ServiceAccount[]> {
     return this.#listIn<V1ServiceAccount>('', 'v1', 'serviceaccounts', await this.namespaces());
   }
   async hpas(): Promise<V2HorizontalPodAutoscaler[]> {
-    return this.#listIn<V2HorizontalPodAutoscaler>('autoscaling', 'v2', 'horizontalpodautoscalers', await this.namespaces());
+    return this.#listIn<V2HorizontalPodAutoscaler>(
+      'autoscaling',
+      'v2',
+      'horizontalpodautoscalers',
+      await this.namespaces(),
+    );
   }
   async networkPolicies(): Promise<V1NetworkPolicy[]> {
     return this.#listIn<V1NetworkPolicy>('networking.k8s.io', 'v1', 'networkpolicies', await this.namespaces());
@@ -158,15 +211,24 @@ export class KubeSnapshot {
   }
   /** Pods on every node (for security agents and scheduling headroom): one cluster-wide LIST. */
   allPods(): Promise<V1Pod[]> {
-    return this.#listIn<V1Pod>('', 'v1', 'pods', undefined, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+    return this.#listIn<V1Pod>('', 'v1', 'pods', undefined, {
+      fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+    });
   }
 
   /** Secrets in the runner namespaces, reduced to key names the moment they arrive. */
   async secrets(): Promise<SecretKeys[]> {
     const namespaces = await this.namespaces();
     return this.#once('secrets', async () => {
-      const raw = await this.#listIn<{ metadata?: { name?: string; namespace?: string }; data?: Record<string, string> }>('', 'v1', 'secrets', namespaces);
-      const out = raw.map((s) => ({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '', keys: Object.keys(s.data ?? {}).sort() }));
+      const raw = await this.#listIn<{
+        metadata?: { name?: string; namespace?: string };
+        data?: Record<string, string>;
+      }>('', 'v1', 'secrets', namespaces);
+      const out = raw.map((s) => ({
+        namespace: s.metadata?.namespace ?? '',
+        name: s.metadata?.name ?? '',
+        keys: Object.keys(s.data ?? {}).sort(),
+      }));
       raw.length = 0; // values never outlive this function
       return out;
     });
@@ -174,9 +236,10 @@ export class KubeSnapshot {
 
   apiService(name: string): Promise<ApiServiceStatus | undefined> {
     return this.#once(`apiservice:${name}`, async () => {
-      const list = await this.#listIn<{ metadata?: { name?: string }; status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }>(
-        'apiregistration.k8s.io', 'v1', 'apiservices', undefined, { fieldSelector: `metadata.name=${name}` },
-      );
+      const list = await this.#listIn<{
+        metadata?: { name?: string };
+        status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+      }>('apiregistration.k8s.io', 'v1', 'apiservices', undefined, { fieldSelector: `metadata.name=${name}` });
       const a = list[0];
       if (!a) return undefined;
       const cond = a.status?.conditions?.find((c) => c.type === 'Available');
@@ -196,13 +259,21 @@ export class KubeSnapshot {
       const { minor } = await this.version();
       const ns = (await this.namespaceObjects()).find((n) => n.metadata?.name === namespace);
       const pinned = `v1.${minor}`;
-      const version = ns?.metadata?.labels?.['pod-security.kubernetes.io/enforce-version'] === pinned ? 'latest' : pinned;
+      const version =
+        ns?.metadata?.labels?.['pod-security.kubernetes.io/enforce-version'] === pinned ? 'latest' : pinned;
       let warnings: string[] = [];
       await this.client.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}`, {
         method: 'PATCH',
         query: { dryRun: 'All', fieldManager: 'runner-doctor' },
         contentType: 'application/merge-patch+json',
-        body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/enforce-version': version } } },
+        body: {
+          metadata: {
+            labels: {
+              'pod-security.kubernetes.io/enforce': level,
+              'pod-security.kubernetes.io/enforce-version': version,
+            },
+          },
+        },
         onWarnings: (w) => (warnings = w),
       });
       return warnings;
@@ -220,7 +291,12 @@ export class KubeSnapshot {
       await this.#require({ verb: 'get', group: '', resource: 'pods/proxy', namespace: ns });
       const { port, path } = metricsEndpoint(pod);
       const url = `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}:${port}/proxy${path}`;
-      return this.client.request<string>(url, { raw: true, accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1', timeoutMs: 10_000, maxBytes: 8 * 1024 * 1024 });
+      return this.client.request<string>(url, {
+        raw: true,
+        accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1',
+        timeoutMs: 10_000,
+        maxBytes: 8 * 1024 * 1024,
+      });
     });
   }
 

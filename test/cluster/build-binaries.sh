@@ -7,13 +7,15 @@ set -euo pipefail
 K8S_VERSION="${K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+HELM_VERSION="${HELM_VERSION:-v3.22.0}"
+CONTAINERD_VERSION="${CONTAINERD_VERSION:-v2.4.2}"
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/runner-doctor"
 OUT="$CACHE_ROOT/k8s-$K8S_VERSION"
 BIN="$OUT/bin"
 export GOTOOLCHAIN=local CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:--mod=mod}"
 
-want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
+want=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet etcd kwok kwokctl helm containerd containerd-shim-runc-v2 ctr)
 missing=()
 for b in "${want[@]}"; do [ -x "$BIN/$b" ] || missing+=("$b"); done
 if [ ${#missing[@]} -eq 0 ]; then
@@ -26,7 +28,7 @@ start=$(date +%s)
 
 need() { for b in "$@"; do [[ " ${missing[*]} " == *" $b "* ]] && return 0; done; return 1; }
 
-if need kube-apiserver kube-controller-manager kube-scheduler kubectl; then
+if need kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet; then
   w="$OUT/src/kubernetes"; mkdir -p "$w"; cd "$w"
   [ -f go.mod ] || go mod init runner-doctor.local/k8s-wrapper >/dev/null 2>&1
   # The release's go.mod replaces every staging module with a local path; a wrapper module must
@@ -54,6 +56,7 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubectl/pkg/cmd"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )
 GO
   go mod tidy -e >/dev/null 2>&1 || true
@@ -61,7 +64,7 @@ GO
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $p.gitTreeState=clean -X $p.buildDate=2026-01-01T00:00:00Z"
   done
-  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet; do
     need "$c" || continue
     echo "  go build $c"
     go build -trimpath -tags tools -ldflags "$ld" -o "$BIN/$c.tmp" "k8s.io/kubernetes/cmd/$c"
@@ -99,6 +102,19 @@ if need kwok kwokctl; then
   rm -rf "$OUT/kwok-stages"; mkdir -p "$OUT/kwok-stages"
   cp -r "$moddir/kustomize/stage/." "$OUT/kwok-stages/"
   chmod -R u+w "$OUT/kwok-stages"
+fi
+
+if need helm; then
+  echo "  go install helm"
+  GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+fi
+
+if need containerd containerd-shim-runc-v2 ctr; then
+  echo "  go install containerd"
+  GOBIN="$BIN" go install -trimpath -tags "no_btrfs no_devmapper no_zfs" -ldflags "-s -w" \
+    "github.com/containerd/containerd/v2/cmd/containerd@$CONTAINERD_VERSION" \
+    "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" \
+    "github.com/containerd/containerd/v2/cmd/ctr@$CONTAINERD_VERSION"
 fi
 
 echo "control-plane binaries: built in $(( $(date +%s) - start )) s"

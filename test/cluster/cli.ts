@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_ROOT, Cluster } from './cluster.ts';
-import { DEFAULT_NODES, installRunner } from './fixture.ts';
+import { DEFAULT_NODES } from './fixture.ts';
+import { startRunnerCluster } from './runner-cluster.ts';
 
 const STATE = join(CACHE_ROOT, 'cluster-up.json');
 const cmd = process.argv[2];
@@ -15,16 +16,16 @@ if (cmd === 'up') {
     process.exit(0);
   }
   const t0 = performance.now();
-  const c = await Cluster.start({ nodes: DEFAULT_NODES });
-  const ready = performance.now();
-  const pods = await installRunner(c).catch(async (e: unknown) => {
-    await c.stop();
-    throw e;
-  });
+  // No metrics stand-in: it lives in this process, which exits. Real containers serve their own metrics.
+  const {
+    cluster: c,
+    pods,
+    noRealNode,
+  } = await startRunnerCluster({ nodes: DEFAULT_NODES, metrics: false, detached: true });
   mkdirSync(CACHE_ROOT, { recursive: true });
   writeFileSync(STATE, JSON.stringify({ dir: c.dir, kubeconfig: c.kubeconfig }));
   console.log(
-    `control plane ready in ${((ready - t0) / 1000).toFixed(1)} s; ${pods.length} runner pods Running in namespace matillion after ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `${pods.length} runner pods Running in namespace matillion after ${((performance.now() - t0) / 1000).toFixed(1)} s (${noRealNode ? `kwok fakes: ${noRealNode}` : `real containers on ${c.realNode?.name}`})`,
   );
   console.log(`export KUBECONFIG=${c.kubeconfig}`);
 } else if (cmd === 'down') {

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { RealNode, type RealNodeOptions, mountsUnder, removeRealNodesIn } from './real-node.ts';
 
 const execFileP = promisify(execFile);
 
@@ -56,6 +57,50 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The aggregation layer's front-proxy PKI: a CA of its own and the client certificate kube-apiserver
+ * presents to aggregated API servers (which trust the CA for the X-Remote-User/-Group headers).
+ */
+function frontProxyPki(dir: string): { ca: string; cert: string; key: string } {
+  mkdirSync(dir, { recursive: true });
+  const f = (n: string) => join(dir, n);
+  const ossl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-days',
+    '30',
+    '-subj',
+    '/CN=front-proxy-ca',
+  ]);
+  ossl(['req', '-new', ...ec, '-keyout', f('client.key'), '-out', f('client.csr'), '-subj', '/CN=front-proxy-client']);
+  writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');
+  ossl([
+    'x509',
+    '-req',
+    '-in',
+    f('client.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('client.crt'),
+    '-days',
+    '30',
+    '-extfile',
+    f('client.ext'),
+  ]);
+  return { ca: f('ca.crt'), cert: f('client.crt'), key: f('client.key') };
+}
+
 export class Cluster {
   readonly dir: string;
   readonly name: string;
@@ -63,6 +108,8 @@ export class Cluster {
   readonly auditLog: string;
   readonly server: string;
   readonly podsDir: string;
+  /** The real (kubelet + containerd + runc) node, when started with `realNode`. */
+  realNode?: RealNode;
 
   private constructor(dir: string, name: string, port: number) {
     this.dir = dir;
@@ -77,14 +124,26 @@ export class Cluster {
     return join(this.dir, 'clusters', this.name, 'pki');
   }
 
-  /** Starts a cluster in a new work directory; rejects (with the component log tail) if it will not become ready. */
-  static async start(opts: { dir?: string; nodes?: NodeSpec[] } = {}): Promise<Cluster> {
+  /** The CA of the client certificate kube-apiserver's aggregation layer presents to aggregated API servers. */
+  get frontProxyCa(): string {
+    return join(this.dir, 'front-proxy', 'ca.crt');
+  }
+
+  /**
+   * Starts a cluster in a new work directory; rejects (with the component log tail) if it will not become
+   * ready. `realNode` adds one real node (real-node.ts) once the control plane and the kwok nodes are up.
+   */
+  static async start(
+    opts: { dir?: string; nodes?: NodeSpec[]; realNode?: boolean | RealNodeOptions } = {},
+  ): Promise<Cluster> {
     const missing = missingBinaries();
     if (missing.length) throw new Error(`control-plane binaries missing (${missing.join(', ')}): ${HOW_TO_BUILD}`);
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'rd-cluster-'));
     mkdirSync(dir, { recursive: true });
     const [etcd, peer, api, cm, sched, kwok] = await Promise.all(Array.from({ length: 6 }, freePort));
     const c = new Cluster(dir, 'rd', api!);
+    const pki = c.pki;
+    const front = frontProxyPki(join(dir, 'front-proxy'));
     writeFileSync(
       join(dir, 'audit-policy.yaml'),
       'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n',
@@ -103,6 +162,21 @@ export class Cluster {
       'kube-apiserver': [
         ['bind-address', '127.0.0.1'],
         ['advertise-address', '127.0.0.1'],
+        // Kubelets by InternalIP only: a node's Hostname address would go to the machine's resolver.
+        ['kubelet-preferred-address-types', 'InternalIP'],
+        // exec, logs and port-forward on a real node: its kubelet authenticates the API server by this cert.
+        ['kubelet-client-certificate', join(pki, 'admin.crt')],
+        ['kubelet-client-key', join(pki, 'admin.key')],
+        // The aggregation layer: aggregated API servers (the custom metrics stand-in) are reached through
+        // it, dialling the Service's endpoint address (no kube-proxy here), as the front proxy below.
+        ['requestheader-client-ca-file', front.ca],
+        ['requestheader-allowed-names', 'front-proxy-client'],
+        ['requestheader-username-headers', 'X-Remote-User'],
+        ['requestheader-group-headers', 'X-Remote-Group'],
+        ['requestheader-extra-headers-prefix', 'X-Remote-Extra-'],
+        ['proxy-client-cert-file', front.cert],
+        ['proxy-client-key-file', front.key],
+        ['enable-aggregator-routing', 'true'],
       ],
       'kube-controller-manager': [['bind-address', '127.0.0.1']],
       'kube-scheduler': [['bind-address', '127.0.0.1']],
@@ -111,6 +185,9 @@ export class Cluster {
         ['node-ip', '127.0.0.1'],
         // Fake pods get loopback addresses: anything that dials a pod IP stays on this machine.
         ['cidr', '127.1.0.0/16'],
+        // Only the fake nodes (addNodes annotates them): a real node's kubelet must not be overruled.
+        ['manage-all-nodes', 'false'],
+        ['manage-nodes-with-annotation-selector', 'kwok.x-k8s.io/node=fake'],
       ],
     };
     writeFileSync(
@@ -118,6 +195,8 @@ export class Cluster {
       JSON.stringify({
         apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
         kind: 'KwokctlConfiguration',
+        // In-cluster clients on a real node reach the API server as the `kubernetes` Service's IP.
+        options: { kubeApiserverCertSANs: ['10.0.0.1'] },
         componentsPatches: Object.entries(patches).map(([name, args]) => ({
           name,
           extraArgs: args.map(([key, value]) => ({ key, value })),
@@ -188,6 +267,7 @@ export class Cluster {
         'the default ServiceAccount',
       );
       if (opts.nodes?.length) await c.addNodes(opts.nodes);
+      if (opts.realNode) c.realNode = await RealNode.start(c, opts.realNode === true ? {} : opts.realNode);
     } catch (e) {
       // Never leave a half-started control plane running behind a failure.
       await c.stop().catch(() => {});
@@ -203,11 +283,22 @@ export class Cluster {
     return new Cluster(dir, 'rd', port);
   }
 
+  /**
+   * Stops the real node first (its teardown needs the API server), then the control plane, and removes
+   * the work dir (never while anything is still mounted below it). Rejects if the real node left something.
+   */
   async stop(): Promise<void> {
+    const problems: string[] = [];
+    await this.realNode?.stop().catch((e: Error) => problems.push(e.message));
+    // A real node this object did not start (a cluster stopped by `cluster:down`) or one that failed half-way.
+    problems.push(...(await removeRealNodesIn(this).catch((e: Error) => [e.message])));
     await execFileP(join(BIN_DIR, 'kwokctl'), ['delete', 'cluster', '--name', this.name], {
       env: { ...process.env, KWOK_WORKDIR: this.dir },
     }).catch(() => {});
-    rmSync(this.dir, { recursive: true, force: true });
+    const mounts = existsSync(this.dir) ? mountsUnder(this.dir) : [];
+    if (mounts.length) problems.push(`not removing ${this.dir}: still mounted below it: ${mounts.join(' ')}`);
+    else rmSync(this.dir, { recursive: true, force: true });
+    if (problems.length) throw new Error(problems.join('\n'));
   }
 
   /** Our built kubectl against this cluster (admin unless another kubeconfig is given). */

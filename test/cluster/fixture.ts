@@ -1,142 +1,238 @@
-// What `helm install matillion-runner` creates in namespace `matillion` (domain.md §1), written by us
-// as objects, plus the glue that makes the fake runner pods behave like runner containers on exec:
-// each gets a fixture root (cgroup v2 limits, mounts, /proc files) and the pod's own env.
-import { makeFixture, fakeJwt, type FixtureOptions } from '../helpers/fixture-root.ts';
+// What `helm install matillion-runner` renders in namespace `matillion` (domain.md §1, §8), written by us
+// as objects — no runner Service, a ServiceAccount without labels, automountServiceAccountToken on the pod,
+// env with empty and null values, the chart's volume names and Helm's labels, ephemeral-storage in requests
+// and limits for AWS, an empty container securityContext — for AWS, Azure and GCP. For AWS it also holds
+// what the EKS pod identity webhook injects into each pod (the IRSA env and the projected token), because
+// no webhook runs here.
+//
+// The healthy runner pods run as real containers of the runner-like image on the real node when there is
+// one (test/cluster/real-node.ts); elsewhere they are kwok fakes whose exec runs the probe on this machine
+// against a fixture tree (the fallback for machines without root, and for the variant namespaces whose
+// checks only read the API).
+import { fakeJwt, type FixtureOptions, makeFixture } from '../helpers/fixture-root.ts';
 import type { Cluster, NodeSpec } from './cluster.ts';
 import type { PodMetricsServer } from './metrics.ts';
 
 export const NS = 'matillion';
 export const RELEASE = 'matillion-runner';
 export const FULLNAME = 'matillion-runner';
+export const CHART = 'matillion-runner-0.1.0';
+export const APP_VERSION = '0.1.0';
 export const RUNNER_LABELS = { 'app.kubernetes.io/name': 'matillion-runner', 'app.kubernetes.io/instance': RELEASE };
+/** Helm's common labels on every object of the release. */
+export const HELM_LABELS = {
+  'helm.sh/chart': CHART,
+  ...RUNNER_LABELS,
+  'app.kubernetes.io/version': APP_VERSION,
+  'app.kubernetes.io/managed-by': 'Helm',
+};
 export const OAUTH_SECRET_CANARY = 'oauth-canary-3f9a-never-print-me';
+export const ROLE_ARN = 'arn:aws:iam::123456789012:role/matillion-runner';
+/** Where the EKS pod identity webhook mounts the IRSA token. */
+export const IRSA_TOKEN_DIR = '/var/run/secrets/eks.amazonaws.com/serviceaccount';
 
 export const DEFAULT_NODES: NodeSpec[] = [
   { name: 'kwok-node-a', cpu: '8', memory: '32Gi', labels: { 'topology.kubernetes.io/zone': 'zone-a' } },
   { name: 'kwok-node-b', cpu: '8', memory: '32Gi', labels: { 'topology.kubernetes.io/zone': 'zone-b' } },
 ];
 
+export type Cloud = 'AWS' | 'AZURE' | 'GCP';
+
 export interface FixtureOpts {
   replicas?: number;
+  /** Full image reference; the chart's default for the cloud otherwise. */
   image?: string;
-  cloud?: 'AWS' | 'AZURE' | 'GCP';
+  imagePullPolicy?: string;
+  cloud?: Cloud;
   roleArn?: string;
-  env?: Record<string, string>;
+  /** Extra literal env values on the runner container (null: rendered without a value). */
+  env?: Record<string, string | null>;
+  /** The runner container's securityContext (the chart renders `{}`). */
+  securityContext?: object;
+  /** The chart's `nodeSelector` value. */
+  nodeSelector?: Record<string, string>;
+  /** The chart's `dpcAgent.dpcAgent.resources` override (replaces the runnerSize block). */
+  resources?: object;
 }
+
+const IMAGES: Record<Cloud, string> = {
+  AWS: 'public.ecr.aws/matillion/etl-agent:stable',
+  AZURE: 'matillion.azurecr.io/cloud-agent:stable',
+  GCP: 'europe-docker.pkg.dev/maia-492711/maia-runners/maia-runner:stable',
+};
+
+/** The runner container's env as the chart renders it (null values stay without a value), then `extra`. */
+export function chartEnv(cloud: Cloud, extra: Record<string, string | null> = {}) {
+  const rendered: [string, string | null][] = [
+    ['ACCOUNT_ID', '12345'],
+    ['AGENT_ID', 'a1b2c3d4-agent'],
+    ['MATILLION_REGION', 'eu1'],
+    ['CLOUD_PROVIDER', cloud],
+    ['PROXY_HTTP', ''],
+    ['PROXY_HTTPS', ''],
+    ['PROXY_EXCLUDE', ''],
+    ['PROXY_PROTOCOL_HTTP', null],
+    ['PROXY_PROTOCOL_HTTPS', null],
+    ['CUSTOM_CERT_LOCATION', ''],
+    ['EXTENSION_LIBRARY_LOCATION', ''],
+    ['EXTERNAL_DRIVER_LOCATION', ''],
+    ['EXPORT_LOGS', null],
+    ['KUBERNETES_CLUSTER_DOMAIN', 'cluster.local'],
+    ...(cloud === 'AZURE'
+      ? ([
+          ['DEFAULT_KEYVAULT', 'matillion-kv'],
+          ['AZURE_CLIENT_ID', '00000000-1111-2222-3333-444444444444'],
+        ] as [string, string][])
+      : []),
+    ...(cloud === 'GCP' ? ([['DEFAULT_GCP_PROJECT', 'acme-data']] as [string, string][]) : []),
+    // What the EKS webhook adds to each pod of an IRSA ServiceAccount.
+    ...(cloud === 'AWS'
+      ? ([
+          ['AWS_STS_REGIONAL_ENDPOINTS', 'regional'],
+          ['AWS_DEFAULT_REGION', 'eu-west-1'],
+          ['AWS_REGION', 'eu-west-1'],
+          ['AWS_ROLE_ARN', ROLE_ARN],
+          ['AWS_WEB_IDENTITY_TOKEN_FILE', `${IRSA_TOKEN_DIR}/token`],
+        ] as [string, string][])
+      : []),
+  ];
+  const names = new Set(rendered.map(([n]) => n));
+  const all = [
+    ...rendered.map(([n, v]): [string, string | null] => [n, n in extra ? (extra[n] ?? null) : v]),
+    ...Object.entries(extra).filter(([n]) => !names.has(n)),
+  ];
+  return all.map(([name, value]) => (value === null ? { name } : { name, value }));
+}
+
+const SIZE_SMALL = (cloud: Cloud) => ({
+  requests: { cpu: '1', memory: '4Gi', ...(cloud === 'AWS' ? { 'ephemeral-storage': '50Gi' } : {}) },
+  limits: { cpu: '2', memory: '4Gi', ...(cloud === 'AWS' ? { 'ephemeral-storage': '50Gi' } : {}) },
+});
 
 export function runnerObjects(o: FixtureOpts = {}): object[] {
   const cloud = o.cloud ?? 'AWS';
-  const podLabels = { ...RUNNER_LABELS, app: `${FULLNAME}-pods` };
-  const env = {
-    ACCOUNT_ID: '12345',
-    AGENT_ID: 'a1b2c3d4-agent',
-    MATILLION_REGION: 'eu1',
-    CLOUD_PROVIDER: cloud,
-    PROXY_HTTP: '',
-    PROXY_HTTPS: '',
-    PROXY_EXCLUDE: '',
-    EXPORT_LOGS: 'false',
-    KUBERNETES_CLUSTER_DOMAIN: 'cluster.local',
-    ...(o.env ?? {}),
+  const podLabels = {
+    app: `${FULLNAME}-pods`,
+    ...RUNNER_LABELS,
+    ...(cloud === 'AZURE' ? { 'azure.workload.identity/use': 'true' } : {}),
+  };
+  const saAnnotations =
+    cloud === 'AWS'
+      ? { 'eks.amazonaws.com/role-arn': o.roleArn ?? ROLE_ARN }
+      : cloud === 'AZURE'
+        ? { 'azure.workload.identity/client-id': '00000000-1111-2222-3333-444444444444' }
+        : { 'iam.gke.io/gcp-service-account': 'matillion-runner@acme-data.iam.gserviceaccount.com' };
+  const saLabels =
+    cloud === 'AZURE'
+      ? { 'azure.workload.identity/use': 'true' }
+      : cloud === 'GCP'
+        ? { 'app.kubernetes.io/gcp-workload-identity': 'true' }
+        : undefined;
+  const irsaVolume = {
+    name: 'aws-iam-token',
+    projected: {
+      sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } }],
+    },
   };
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { name: NS } } },
+    // Created by the operator (`kubectl create namespace`): no `name` label.
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: {
         name: `${FULLNAME}-sa`,
         namespace: NS,
-        labels: RUNNER_LABELS,
-        annotations:
-          cloud === 'AWS'
-            ? { 'eks.amazonaws.com/role-arn': o.roleArn ?? 'arn:aws:iam::123456789012:role/matillion-runner' }
-            : {},
+        annotations: saAnnotations,
+        ...(saLabels ? { labels: saLabels } : {}),
       },
-      automountServiceAccountToken: cloud !== 'AWS',
     },
     {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: `${FULLNAME}-config`, namespace: NS, labels: RUNNER_LABELS },
+      metadata: { name: `${FULLNAME}-config`, namespace: NS, labels: { app: 'matillion', ...HELM_LABELS } },
       type: 'Opaque',
       stringData: { OAUTH_CLIENT_ID: 'client-0001', OAUTH_CLIENT_SECRET: OAUTH_SECRET_CANARY },
     },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: `${FULLNAME}-app`, namespace: NS, labels: RUNNER_LABELS },
+      metadata: { name: `${FULLNAME}-app`, namespace: NS, labels: { app: `${FULLNAME}-pods`, ...HELM_LABELS } },
       spec: {
         replicas: o.replicas ?? 2,
-        selector: { matchLabels: podLabels },
+        selector: { matchLabels: { app: `${FULLNAME}-pods`, ...RUNNER_LABELS } },
         template: {
           metadata: {
             labels: podLabels,
             annotations: {
-              'prometheus.io/scrape': 'true',
-              'prometheus.io/port': '8080',
               'prometheus.io/path': '/actuator/prometheus',
+              'prometheus.io/port': '8080',
+              'prometheus.io/scrape': 'true',
+              ...(cloud === 'AZURE' ? { 'azure.workload.identity/service-account-token-expiration': '3600' } : {}),
             },
           },
           spec: {
             serviceAccountName: `${FULLNAME}-sa`,
-            terminationGracePeriodSeconds: 43200,
+            automountServiceAccountToken: cloud !== 'AWS',
             securityContext: { sysctls: [{ name: 'net.ipv4.tcp_keepalive_time', value: '30' }] },
+            ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
+            terminationGracePeriodSeconds: 43200,
             containers: [
               {
-                name: `${FULLNAME}-pods`,
-                image: o.image ?? 'public.ecr.aws/matillion/etl-agent:stable',
-                imagePullPolicy: 'Always',
-                ports: [{ name: 'metrics', containerPort: 8080 }],
-                env: Object.entries(env).map(([name, value]) => ({ name, value })),
                 envFrom: [{ secretRef: { name: `${FULLNAME}-config` } }],
-                resources: {
-                  requests: { cpu: '1', memory: '4Gi', ...(cloud === 'AWS' ? { 'ephemeral-storage': '50Gi' } : {}) },
-                  limits: { cpu: '2', memory: '4Gi' },
-                },
-                securityContext: {},
+                env: chartEnv(cloud, o.env),
                 volumeMounts: [
-                  { name: 'tmp', mountPath: '/tmp' },
-                  { name: 'api-profiles', mountPath: '/home/agentuser/api_profiles' },
-                  { name: 'config', mountPath: '/etc/config', readOnly: true },
+                  { name: 'config-volume', mountPath: '/etc/config', readOnly: true },
+                  { name: 'tmp-volume', mountPath: '/tmp' },
+                  { name: 'api-profiles-volume', mountPath: '/home/agentuser/api_profiles' },
+                  ...(cloud === 'AWS' ? [{ name: 'aws-iam-token', mountPath: IRSA_TOKEN_DIR, readOnly: true }] : []),
                 ],
+                image: o.image ?? IMAGES[cloud],
+                imagePullPolicy: o.imagePullPolicy ?? 'Always',
+                name: `${FULLNAME}-pods`,
+                ports: [{ containerPort: 8080, name: 'metrics' }],
+                securityContext: o.securityContext ?? {},
+                resources: o.resources ?? SIZE_SMALL(cloud),
               },
             ],
             volumes: [
-              { name: 'tmp', emptyDir: {} },
-              { name: 'api-profiles', emptyDir: {} },
-              { name: 'config', secret: { secretName: `${FULLNAME}-config` } },
+              { name: 'config-volume', secret: { secretName: `${FULLNAME}-config` } },
+              { name: 'tmp-volume', emptyDir: {} },
+              { name: 'api-profiles-volume', emptyDir: {} },
+              ...(cloud === 'AWS' ? [irsaVolume] : []),
             ],
           },
         },
       },
     },
     {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: `${FULLNAME}-svc`, namespace: NS, labels: RUNNER_LABELS },
-      spec: { selector: podLabels, ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics' }] },
-    },
-    {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
-      metadata: { name: `${FULLNAME}-hpa`, namespace: NS, labels: RUNNER_LABELS },
+      metadata: { name: `${FULLNAME}-hpa`, namespace: NS, labels: HELM_LABELS },
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `${FULLNAME}-app` },
-        minReplicas: 2,
-        maxReplicas: 6,
-        metrics: ['app_active_task_count', 'app_active_request_count'].map((name) => ({
-          type: 'Pods',
-          pods: { metric: { name }, target: { type: 'AverageValue', averageValue: '16' } },
-        })),
         behavior: {
-          scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 30 }] },
-          scaleDown: { stabilizationWindowSeconds: 180, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+          scaleDown: {
+            policies: [{ periodSeconds: 60, type: 'Pods', value: 1 }],
+            selectPolicy: 'Min',
+            stabilizationWindowSeconds: 180,
+          },
+          scaleUp: {
+            policies: [{ periodSeconds: 30, type: 'Pods', value: 1 }],
+            selectPolicy: 'Max',
+            stabilizationWindowSeconds: 0,
+          },
         },
+        maxReplicas: 10,
+        metrics: ['app_active_task_count', 'app_active_request_count'].map((name) => ({
+          pods: { metric: { name }, target: { averageValue: '16', type: 'AverageValue' } },
+          type: 'Pods',
+        })),
+        minReplicas: 2,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `${FULLNAME}-app` },
       },
     },
-    // A custom metrics API for the HPA. Served locally (no backing service), so the aggregator marks it
-    // Available without a real adapter: the fixture's stand-in for prometheus-adapter.
+    // The custom metrics API comes from the vendor's separate prometheus chart (prometheus-adapter). Served
+    // locally here (no backing service), so the aggregator marks it Available: a stand-in for the adapter.
     {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
@@ -146,25 +242,26 @@ export function runnerObjects(o: FixtureOpts = {}): object[] {
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: `${FULLNAME}-netpol`, namespace: NS, labels: RUNNER_LABELS },
+      metadata: { name: `${FULLNAME}-netpol`, namespace: NS, labels: HELM_LABELS },
       spec: {
         podSelector: { matchLabels: RUNNER_LABELS },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
           {
             from: [{ namespaceSelector: { matchLabels: { name: 'monitoring' } } }],
-            ports: [{ port: 8080, protocol: 'TCP' }],
+            ports: [{ protocol: 'TCP', port: 8080 }],
           },
         ],
         egress: [
           {
+            to: [],
             ports: [
-              { port: 53, protocol: 'UDP' },
-              { port: 53, protocol: 'TCP' },
+              { protocol: 'UDP', port: 53 },
+              { protocol: 'TCP', port: 53 },
             ],
           },
-          { ports: [{ port: 443, protocol: 'TCP' }] },
-          { ports: [{ port: 80, protocol: 'TCP' }] },
+          { to: [], ports: [{ protocol: 'TCP', port: 443 }] },
+          { to: [], ports: [{ protocol: 'TCP', port: 80 }] },
         ],
       },
     },
@@ -178,9 +275,9 @@ export interface PodRef {
   env: Record<string, string>;
 }
 
-export async function runnerPods(c: Cluster): Promise<PodRef[]> {
+export async function runnerPods(c: Cluster, namespace = NS): Promise<PodRef[]> {
   const out = JSON.parse(
-    await c.k(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=matillion-runner', '-o', 'json']),
+    await c.k(['get', 'pods', '-n', namespace, '-l', 'app.kubernetes.io/name=matillion-runner', '-o', 'json']),
   ) as {
     items: {
       metadata: { name: string };
@@ -188,7 +285,7 @@ export async function runnerPods(c: Cluster): Promise<PodRef[]> {
       status: { phase: string };
     }[];
   };
-  const secret = JSON.parse(await c.k(['get', 'secret', `${FULLNAME}-config`, '-n', NS, '-o', 'json'])) as {
+  const secret = JSON.parse(await c.k(['get', 'secret', `${FULLNAME}-config`, '-n', namespace, '-o', 'json'])) as {
     data: Record<string, string>;
   };
   const fromSecret = Object.fromEntries(
@@ -205,7 +302,12 @@ export async function runnerPods(c: Cluster): Promise<PodRef[]> {
   }));
 }
 
-/** Gives a fake runner pod a container-like root for the probe and the pod's env on exec. */
+/**
+ * Gives a fake (kwok) runner pod a container-like root for the probe and the pod's env on exec: what the
+ * chart's empty container securityContext gives on EKS/AKS (no_new_privs 0, seccomp unconfined, a
+ * writable `/`, the runtime's default bounding set for a non-root user), cgroup v2 limits and the IRSA
+ * token — what a real pod of the chart shows (the real node proves it; test/integration/real-chart.test.ts).
+ */
 export async function wireRunnerPod(
   c: Cluster,
   pod: PodRef,
@@ -213,12 +315,12 @@ export async function wireRunnerPod(
   extraEnv: Record<string, string> = {},
   namespace = NS,
 ): Promise<void> {
-  const tokenPath = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
-  const awsEnv =
-    pod.env.CLOUD_PROVIDER === 'AWS'
-      ? { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/matillion-runner', AWS_WEB_IDENTITY_TOKEN_FILE: tokenPath }
-      : {};
+  const tokenPath = `${IRSA_TOKEN_DIR}/token`;
   const fx = makeFixture({
+    noNewPrivs: 0,
+    seccomp: 0,
+    rootOptions: 'rw,relatime',
+    capBnd: '00000000a80425fb',
     real: ['python3', 'java'],
     cgroup: {
       version: 2,
@@ -232,41 +334,50 @@ export async function wireRunnerPod(
     files: {
       [tokenPath]: fakeJwt({
         exp: Math.floor(Date.now() / 1000) + 86400,
-        sub: `system:serviceaccount:${NS}:${FULLNAME}-sa`,
+        sub: `system:serviceaccount:${namespace}:${FULLNAME}-sa`,
       }),
     },
     ...fixture,
   });
   await c.enableExec(namespace, pod.name, {
     ...pod.env,
-    ...awsEnv,
     JAVA_TOOL_OPTIONS: '-XX:MaxRAMPercentage=75',
     ...fx.env,
     RD_ROOT: fx.root,
     ...extraEnv,
-  } as Record<string, string>);
+  });
 }
 
-/** Applies the chart-like objects and waits until `replicas` runner pods are Running and exec-able. */
-export async function installRunner(c: Cluster, o: FixtureOpts = {}, metrics?: PodMetricsServer): Promise<PodRef[]> {
-  await c.apply(runnerObjects(o).slice(0, 1));
+export interface InstallOptions extends FixtureOpts {
+  /** Serves the metrics of fake pods (real containers serve their own). */
+  metrics?: PodMetricsServer;
+}
+
+/** The vendor's image name the runner-like image is tagged as on the real node. */
+export const VENDOR_IMAGE = 'public.ecr.aws/matillion/etl-agent';
+
+/**
+ * Applies the chart-like objects and waits until `replicas` runner pods are Running and exec-able. Pods
+ * on the real node are real containers (give `image`: the runner-like image pinned by digest, so nothing is
+ * ever pulled); fake pods get exec wiring and, with `metrics`, a metrics route.
+ */
+export async function installRunner(c: Cluster, o: InstallOptions = {}): Promise<PodRef[]> {
+  const real = c.realNode;
+  const objs = runnerObjects({ ...(o.image ? { imagePullPolicy: 'IfNotPresent' } : {}), ...o });
+  await c.apply(objs.slice(0, 1));
   await c.waitFor(
     async () => (await c.kubectl(['get', 'serviceaccount', 'default', '-n', NS])).code === 0,
-    30_000,
+    60_000,
     `the default ServiceAccount in ${NS}`,
   );
-  await c.apply(runnerObjects(o).slice(1));
+  await c.apply(objs.slice(1));
   const want = o.replicas ?? 2;
-  let pods: PodRef[] = [];
-  await c.waitFor(
-    async () => {
-      pods = await runnerPods(c);
-      return pods.filter((p) => p.phase === 'Running').length === want;
-    },
-    90_000,
-    `${want} runner pods to be Running`,
-  );
-  for (const p of pods) await wireRunnerPod(c, p);
-  if (metrics) for (const p of pods) await metrics.route(c, NS, p.name);
+  await c.waitForPods(NS, want, { timeoutMs: 180_000 });
+  const pods = await runnerPods(c);
+  for (const p of pods) {
+    if (real && p.node === real.name) continue;
+    await wireRunnerPod(c, p);
+    if (o.metrics) await o.metrics.route(c, NS, p.name);
+  }
   return pods;
 }

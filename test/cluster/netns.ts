@@ -83,15 +83,19 @@ export async function sweepStaleNetns(): Promise<string[]> {
     const name = line.split(' ')[0] ?? '';
     const m = name.match(/^rd-[a-z]+(\d+)-\d+$/);
     if (!m || alive(Number(m[1]))) continue;
-    await removeByName(name);
+    await removeNetns(name);
     removed.push(name);
   }
   return removed;
 }
 
-async function removeByName(name: string): Promise<void> {
+/**
+ * Deletes a harness namespace by name (its veth goes with it, and every host route through that veth),
+ * the host end if it is still there and the namespace's host guard rules. Idempotent.
+ */
+export async function removeNetns(name: string): Promise<void> {
   await quiet('ip', ['netns', 'del', name]);
-  const hostIf = `vh${name.slice(3)}`.slice(0, 15);
+  const hostIf = hostIfName(name);
   await quiet('ip', ['link', 'del', hostIf]);
   // Guard rules carry the namespace's name in their comment.
   const rules = await run('iptables', ['-S', 'FORWARD']).catch(() => '');
@@ -108,16 +112,22 @@ async function removeByName(name: string): Promise<void> {
 
 let counter = 0;
 
+/** The host end of a namespace's veth pair: `vh` + the name without `rd-` (15 characters at most). */
+export function hostIfName(name: string): string {
+  return `vh${name.slice(3)}`.slice(0, 15);
+}
+
 /**
  * Makes a namespace with a veth pair: host end `<a>.1/30`, namespace end `<a>.2/30`, `lo` up inside.
- * `tag` is a few letters saying what it is for (`m` metrics, `node` the real node).
+ * `tag` is a few letters saying what it is for (`m` metrics, `node` the real node). `owner` is the pid
+ * in the name, the process whose death makes the namespace stale (default: this one).
  */
-export async function createNetns(tag: string): Promise<HarnessNetns> {
+export async function createNetns(tag: string, owner = process.pid): Promise<HarnessNetns> {
   const why = netnsUnavailable();
   if (why) throw new Error(why);
   await sweepStaleNetns();
-  const name = `rd-${tag}${process.pid}-${counter++}`;
-  const hostIf = `vh${name.slice(3)}`.slice(0, 15);
+  const name = `rd-${tag}${owner}-${counter++}`;
+  const hostIf = hostIfName(name);
   const nsIf = 'eth0';
   const used = await usedSubnets();
   let slot = 1;
@@ -152,7 +162,7 @@ export async function createNetns(tag: string): Promise<HarnessNetns> {
         'DROP',
       ]);
   } catch (e) {
-    await removeByName(name);
+    await removeNetns(name);
     throw e;
   }
   return {
@@ -163,7 +173,7 @@ export async function createNetns(tag: string): Promise<HarnessNetns> {
     hostIf,
     exec,
     enter: () => ['nsenter', `--net=${path}`, '--'],
-    remove: () => removeByName(name),
+    remove: () => removeNetns(name),
   };
 }
 

@@ -73,6 +73,10 @@ export interface FixtureOptions {
   noNewPrivs?: 0 | 1;
   seccomp?: 0 | 1 | 2;
   capEff?: string;
+  /** CapBnd of /proc/self/status; no such line when unset. */
+  capBnd?: string;
+  /** Mount options of `/` (default read-only). */
+  rootOptions?: string;
   cgroup?: CgroupFixture;
   /** Extra mountinfo lines as [mountPoint, options]. */
   mounts?: [string, string][];
@@ -118,13 +122,14 @@ export function makeFixture(o: FixtureOptions = {}): Fixture {
       `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`,
       `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`,
       `CapEff:\t${o.capEff ?? '0000000000000000'}`,
+      ...(o.capBnd ? [`CapBnd:\t${o.capBnd}`] : []),
       `NoNewPrivs:\t${o.noNewPrivs ?? 1}`,
       `Seccomp:\t${o.seccomp ?? 2}`,
       '',
     ].join('\n'),
   );
   const mounts: [string, string][] = [
-    ['/', 'ro,relatime'],
+    ['/', o.rootOptions ?? 'ro,relatime'],
     ['/tmp', 'rw,nosuid,nodev,relatime'],
     ['/dev/shm', 'rw,nosuid,nodev,noexec,relatime'],
     ...(o.mounts ?? []),

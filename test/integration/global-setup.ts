@@ -2,11 +2,11 @@
 // missing binary or a cluster that will not start fails the run; elsewhere the tests skip with one
 // line saying how to build the binaries.
 import type { TestProject } from 'vitest/node';
-import { Cluster, HOW_TO_BUILD, missingBinaries } from '../cluster/cluster.ts';
-import { DEFAULT_NODES, installRunner } from '../cluster/fixture.ts';
-import { PodMetricsServer } from '../cluster/metrics.ts';
+import { HOW_TO_BUILD, missingBinaries } from '../cluster/cluster.ts';
+import { DEFAULT_NODES } from '../cluster/fixture.ts';
+import { type RunnerCluster, startRunnerCluster } from '../cluster/runner-cluster.ts';
+import { realNodeUnavailable } from '../cluster/real-node.ts';
 import { netnsUnavailable } from '../cluster/netns.ts';
-import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 declare module 'vitest' {
@@ -17,13 +17,16 @@ declare module 'vitest' {
     metricsAddr: string;
     /** Why the metrics server could not start ('' when it runs). */
     metricsSkip: string;
+    /** The real node's name ('' when the runner pods are kwok fakes). */
+    realNode: string;
+    /** Its containerd socket (for `ctr`: importing and tagging images). */
+    realNodeSocket: string;
     /** `address:port` of every TCP/UDP listener on this machine before the suite started anything. */
     listenersBefore: string[];
   }
 }
 
-let cluster: Cluster | undefined;
-let metrics: PodMetricsServer | undefined;
+let runner: RunnerCluster | undefined;
 
 /** Local `address:port` of every listening TCP and UDP socket on this machine. */
 export function listeners(): string[] {
@@ -46,34 +49,30 @@ export async function setup(project: TestProject) {
         `integration tests need the control-plane binaries (missing: ${missing.join(', ')}): ${HOW_TO_BUILD}`,
       );
     console.log(`integration tests skipped: ${HOW_TO_BUILD}`);
+    for (const k of ['clusterDir', 'metricsAddr', 'realNode', 'realNodeSocket'] as const) project.provide(k, '');
     project.provide('clusterSkip', HOW_TO_BUILD);
-    project.provide('clusterDir', '');
-    project.provide('metricsAddr', '');
     project.provide('metricsSkip', HOW_TO_BUILD);
     return;
   }
-  // The scraped pods' IPs belong to a network namespace of the harness's own; without root there is none.
+  // The scraped fake pods' IPs belong to a network namespace of the harness's own, and the healthy runner
+  // pods are real containers on a real node: both need root. Under CI that is a failure, else a skip.
   const noNetns = netnsUnavailable();
-  if (noNetns && process.env.CI)
-    throw new Error(
-      `integration tests need ${noNetns.replace(/^harness network namespaces need /, '')} for the pod metrics stand-in (CI=true)`,
-    );
+  const noRealNode = realNodeUnavailable();
+  for (const why of [noNetns, noRealNode])
+    if (why && process.env.CI) throw new Error(`integration tests (CI=true): ${why}`);
   // Two more, larger nodes than the demo's: room for the variant namespaces the tests create.
-  cluster = await Cluster.start({
+  runner = await startRunnerCluster({
     nodes: [
       ...DEFAULT_NODES,
       { name: 'kwok-node-c', cpu: '16', memory: '64Gi' },
       { name: 'kwok-node-d', cpu: '16', memory: '64Gi' },
     ],
   });
-  try {
-    metrics = noNetns ? undefined : await PodMetricsServer.start(join(cluster.dir, 'metrics'));
-    await installRunner(cluster, {}, metrics);
-  } catch (e) {
-    await teardown();
-    throw e;
-  }
+  const { cluster, metrics } = runner;
   if (noNetns) console.log(`metrics tests skipped: ${noNetns}`);
+  if (noRealNode) console.log(`real-node tests skipped, the runner pods are kwok fakes: ${noRealNode}`);
+  project.provide('realNode', cluster.realNode?.name ?? '');
+  project.provide('realNodeSocket', cluster.realNode?.containerdSocket ?? '');
   project.provide('metricsAddr', metrics ? `${metrics.host}:${metrics.port}` : '');
   project.provide('metricsSkip', noNetns ?? '');
   project.provide('clusterSkip', '');
@@ -81,8 +80,6 @@ export async function setup(project: TestProject) {
 }
 
 export async function teardown() {
-  await metrics?.stop();
-  metrics = undefined;
-  await cluster?.stop();
-  cluster = undefined;
+  await runner?.stop();
+  runner = undefined;
 }

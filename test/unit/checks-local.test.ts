@@ -24,6 +24,7 @@ const runnerEnv = {
 const healthy: FixtureOptions = {
   real: ['python3', 'java'],
   env: runnerEnv,
+  capBnd: '0000000000000000', // every capability dropped, bounding set included
   files: { [TOKEN_PATH]: fakeJwt({ exp: inAnHour, sub: 'system:serviceaccount:matillion:matillion-runner-sa' }) },
 };
 // RESTRICTED script mode needs sudo, which no_new_privs (the hardened default) disables.
@@ -44,7 +45,14 @@ const without = (name: string) => Object.fromEntries(Object.entries(runnerEnv).f
 describe('a healthy runner environment', () => {
   it('passes every in-pod check (not-applicable ones skip with a reason)', async () => {
     const rs = await checkFixture(healthy);
-    const skipped = new Set(['credentials.azure', 'credentials.gcp', 'config.waivers']);
+    // identity.exchange: off in tests (no cloud); network.script-runner: no script runner configured.
+    const skipped = new Set([
+      'credentials.azure',
+      'credentials.gcp',
+      'config.waivers',
+      'identity.exchange',
+      'network.script-runner',
+    ]);
     for (const c of CHECKS.filter((x) => x.scope === 'pod' || x.scope === 'run')) {
       const r = one(rs, c.id);
       if (c.id === 'runtime.restricted-mode') {
@@ -432,5 +440,22 @@ describe('positive cases beyond the healthy fixture', () => {
       message: 'blocked by runtime.python.present',
     });
     expect(one(rs, 'runtime.python.file').status).toBe('skip');
+  });
+});
+
+describe('the JVM flags of running processes', () => {
+  it('reads java processes only: not a shell whose script mentions java, not a `java -version`', async () => {
+    const rs = await checkFixture(
+      variant({
+        real: ['java'],
+        env: { JAVA_TOOL_OPTIONS: '' },
+        files: {
+          'proc/4711/cmdline': 'java\0-XX:MaxRAMPercentage=60\0-cp\0/opt/runner\0Agent\0',
+          'proc/4712/cmdline': 'sh\0-c\0exec java -XX:MaxRAMPercentage=95 -cp x Agent\0',
+          'proc/4713/cmdline': '/usr/bin/java\0-XX:MaxRAMPercentage=99\0-version\0',
+        },
+      }),
+    );
+    expect(one(rs, 'resources.jvm-heap').details).toMatchObject({ heapPercentOfLimit: 60, sources: ['pid 4711'] });
   });
 });

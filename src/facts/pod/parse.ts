@@ -264,6 +264,8 @@ export function toFacts(raw: RawProbe): ProbeFacts {
   const yesNo = (v: string | undefined) => (v === 'yes' ? true : v === 'no' ? false : null);
 
   const caps = capHex && /^[0-9a-f]{1,16}$/i.test(capHex) ? BigInt(`0x${capHex}`) : null;
+  const bndHex = statusField(status, 'CapBnd');
+  const bnd = bndHex && /^[0-9a-f]{1,16}$/i.test(bndHex) ? BigInt(`0x${bndHex}`) : null;
   const seccomp = int(statusField(status, 'Seccomp'));
   const nnp = int(statusField(status, 'NoNewPrivs'));
   const rootMount = mountFor(mounts, '/');
@@ -280,6 +282,8 @@ export function toFacts(raw: RawProbe): ProbeFacts {
       seccomp: seccomp === 0 || seccomp === 1 || seccomp === 2 ? seccomp : null,
       capEff: caps === null ? null : caps.toString(16).padStart(16, '0'),
       capabilities: caps === null ? null : decodeCapabilities(caps),
+      capBnd: bnd === null ? null : bnd.toString(16).padStart(16, '0'),
+      boundingCapabilities: bnd === null ? null : decodeCapabilities(bnd),
     },
     runtimes: {
       python: {

@@ -61,16 +61,19 @@ fi
 # JVM flags of running java processes: only -X options, so no -Dsecret=... ever leaves.
 for f in $(grep -l java "$R"/proc/[0-9]*/cmdline 2>/dev/null | head -n 20); do
   p="${f%/cmdline}"
+  [ "${p##*/}" = "$$" ] && continue
   c=$( (tr '\000' ' ' < "$f") 2>/dev/null | head -c 8192)
-  case "$c" in
-    *java*)
-      fl=""; for t in $c; do case "$t" in -X*) fl="$fl $t";; esac; done
+  # The program itself must be java (a shell whose script mentions java, like this probe, is not).
+  case "${c%% *}" in
+    java|*/java)
+      case " $c " in *" -version "*) continue;; esac
+      set -f; fl=""; for t in $c; do case "$t" in -X*) fl="$fl $t";; esac; done; set +f
       kv "jvm.process:${p##*/}" "$fl";;
   esac
 done
 for v in JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS JAVA_OPTS; do
   eval "c=\${$v-}"
-  fl=""; for t in $c; do case "$t" in -X*) fl="$fl $t";; esac; done
+  set -f; fl=""; for t in $c; do case "$t" in -X*) fl="$fl $t";; esac; done; set +f
   [ -n "$c" ] && kv "jvm.env:$v" "$fl"
 done
 
@@ -141,7 +144,7 @@ jwt_exp() {
   else j=""; fi
   printf '%s' "$j" | tr ',{}' '\n\n\n' | sed -n 's/^[ ]*"exp"[ ]*:[ ]*\([0-9][0-9]*\).*/\1/p' | head -n 1
 }
-for v in AWS_WEB_IDENTITY_TOKEN_FILE AZURE_FEDERATED_TOKEN_FILE; do
+for v in AWS_WEB_IDENTITY_TOKEN_FILE AZURE_FEDERATED_TOKEN_FILE AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE; do
   eval "f=\${$v-}"
   [ -n "$f" ] || continue
   if [ ! -e "$R$f" ]; then kv "token:$v" "missing|"

@@ -130,6 +130,27 @@ export const tables = [
         facts: withIdentity({ capEff: null, capabilities: null }),
         codes: ['unknown'],
       },
+      {
+        name: 'nothing effective, but no CapBnd line (an older snapshot): not claimed as all dropped',
+        facts: withIdentity({ capEff: '0000000000000000', capabilities: [], capBnd: null, boundingCapabilities: null }),
+        codes: ['bounding-unknown'],
+      },
+      {
+        name: "a non-root process under the chart's empty securityContext: nothing effective, the default bounding set kept",
+        facts: withIdentity({
+          capEff: '0000000000000000',
+          capabilities: [],
+          capBnd: '00000000a80425fb',
+          boundingCapabilities: decodeCapabilities(0xa80425fbn),
+        }),
+        codes: ['not-dropped'],
+        expect: all(
+          message(
+            /^no effective capabilities \(the process is not root\), but the bounding set keeps 14 \(CAP_CHOWN, /,
+          ),
+          remediation(/drop: \["ALL"\]/),
+        ),
+      },
     ],
     invalid: [
       {

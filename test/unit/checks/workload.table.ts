@@ -10,7 +10,7 @@ import type { CheckResult } from '../../../src/engine/types.ts';
 import type { MetricsScrape } from '../../../src/engine/facts.ts';
 import { table } from '../../helpers/check-table.ts';
 import { event, everyRunnerContainer, firstPod, runnerStatus } from './fixtures-cluster.ts';
-import { edit, healthyCluster, runnerPod, sample } from './fixtures.ts';
+import { NOW, edit, healthyCluster, runnerPod, sample } from './fixtures.ts';
 
 /** Fails the case unless the n-th result's message (or remediation) matches. */
 const message =
@@ -48,6 +48,35 @@ const pendingPods = edit(healthyCluster(), (f) => {
     event('matillion-runner-app-7d9f-ccccc', { kind: 'ReplicaSet', message: 'about the ReplicaSet, not the pod' }),
   ];
 });
+
+/** No pods at all: the ReplicaSet exists and the API server refused what it tried to create. */
+const refused = (message: string, via: 'event' | 'condition' = 'event') =>
+  edit(healthyCluster(), (f) => {
+    f.runnerPods = [];
+    f.runnerReplicaSets = [
+      {
+        metadata: { name: 'matillion-runner-app-7d9f', namespace: 'matillion' },
+        status: {
+          replicas: 0,
+          ...(via === 'condition'
+            ? { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message }] }
+            : {}),
+        },
+      },
+    ];
+    f.runnerEvents =
+      via === 'event'
+        ? [
+            event('matillion-runner-app-7d9f', {
+              kind: 'ReplicaSet',
+              reason: 'FailedCreate',
+              message: `Error creating: ${message}`,
+            }),
+          ]
+        : [];
+  });
+const RESTRICTED =
+  'pods "matillion-runner-app-7d9f-x2x9z" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "matillion-runner-pods" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "matillion-runner-pods" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "matillion-runner-pods" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "matillion-runner-pods" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")';
 
 const runnerPodsTable = table(runnerPods, {
   valid: [
@@ -93,6 +122,52 @@ const runnerPodsTable = table(runnerPods, {
       expect: message(
         /in any namespace \(selector app\.kubernetes\.io\/name=matillion-runner,app\.kubernetes\.io\/instance=prod\)/,
       ),
+    },
+    {
+      name: "no pods at all: restricted Pod Security refuses the chart's empty securityContext, naming the fields to set",
+      facts: refused(RESTRICTED),
+      codes: ['rejected-pod-security'],
+      expect: all(
+        message(
+          /^no runner pods: Pod Security \(restricted:latest\) rejects them, so ReplicaSet matillion\/matillion-runner-app-7d9f creates none — allowPrivilegeEscalation != false; unrestricted capabilities; runAsNonRoot != true; seccompProfile$/,
+        ),
+        remedy(
+          /allowPrivilegeEscalation=false; capabilities\.drop=\["ALL"\]; runAsNonRoot=true; seccompProfile\.type to "RuntimeDefault".*post-renderer or a kustomize patch/,
+        ),
+      ),
+    },
+    {
+      name: 'no pods at all: the keepalive sysctl refused by a Pod Security pin before 1.29 (from the ReplicaSet condition)',
+      facts: refused(
+        'pods "x" is forbidden: violates PodSecurity "baseline:v1.28": forbidden sysctls (net.ipv4.tcp_keepalive_time)',
+        'condition',
+      ),
+      codes: ['rejected-sysctl'],
+      expect: all(
+        message(/the sysctl net\.ipv4\.tcp_keepalive_time the chart sets is refused/),
+        remedy(/safe sysctl only from Kubernetes 1\.29/),
+      ),
+    },
+    {
+      name: 'no pods at all: a quota',
+      facts: refused(
+        'pods "x" is forbidden: exceeded quota: compute, requested: requests.memory=4Gi, used: requests.memory=8Gi, limited: requests.memory=10Gi',
+      ),
+      codes: ['rejected-quota'],
+      expect: message(/requested: requests\.memory=4Gi/),
+    },
+    {
+      name: 'no pods at all: the ServiceAccount is missing',
+      facts: refused(
+        'pods "x" is forbidden: error looking up service account matillion/matillion-runner-sa: serviceaccount "matillion-runner-sa" not found',
+      ),
+      codes: ['missing-service-account'],
+    },
+    {
+      name: "no pods at all: any other refusal, in the API server's words",
+      facts: refused('admission webhook "validate.kyverno.svc" denied the request: images must be signed'),
+      codes: ['not-created'],
+      expect: message(/images must be signed/),
     },
     {
       name: "none Running: the scheduler's latest warning about each pod",
@@ -205,8 +280,9 @@ const podHealthTable = table(podHealth, {
       expect: (rs) => {
         const by = Object.fromEntries(rs.map((r) => [r.target.split('-').at(-1), r]));
         const want: Record<string, string> = {
-          crash: 'CrashLoopBackOff after 9 restarts (last exit: OOMKilled)',
-          oom: 'last container exit was OOMKilled (2 restarts)',
+          crash:
+            'crash loop: container matillion-runner-pods is killed for memory (OOMKilled at its 4Gi limit) and has been restarted 9 times',
+          oom: 'last container exit was OOMKilled at its 4Gi memory limit (2 restarts)',
           pull: 'ImagePullBackOff for public.ecr.aws/matillion/etl-agent:stable: Back-off pulling image "public.ecr.aws/matillion/etl-agent:stable"',
           restarts: '7 restarts',
           fine: 'Running and Ready, 0 restarts',
@@ -214,8 +290,7 @@ const podHealthTable = table(podHealth, {
         for (const [k, m] of Object.entries(want)) if (by[k]?.message !== m) throw new Error(`${k}: ${by[k]?.message}`);
         if (!/public\.ecr\.aws, api\.ecr-public\.us-east-1\.amazonaws\.com/.test(by.pull?.remediation?.text ?? ''))
           throw new Error(by.pull?.remediation?.text);
-        if (!/raise resources\.limits\.memory/.test(by.crash?.remediation?.text ?? ''))
-          throw new Error(by.crash?.remediation?.text);
+        if (!/larger runnerSize/.test(by.crash?.remediation?.text ?? '')) throw new Error(by.crash?.remediation?.text);
         if (
           !/kubectl logs -n matillion matillion-runner-app-7d9f-restarts --previous/.test(
             by.restarts?.remediation?.command ?? '',
@@ -234,7 +309,61 @@ const podHealthTable = table(podHealth, {
         });
       }),
       codes: ['crash-loop', 'healthy'],
-      expect: all(message(/^CrashLoopBackOff after 4 restarts$/), remedy(LOGS_PREVIOUS)),
+      expect: all(
+        message(/^crash loop: container matillion-runner-pods exited with code unknown and has been restarted 4 times/),
+        remedy(LOGS_PREVIOUS),
+      ),
+    },
+    {
+      name: 'a crash loop as a 1.36 kubelet publishes it between restarts: terminated Error, a growing restart count',
+      facts: firstPod((p) => {
+        Object.assign(runnerStatus(p), {
+          ready: false,
+          restartCount: 3,
+          state: { terminated: { reason: 'Error', exitCode: 1 } },
+          lastState: { terminated: { reason: 'Error', exitCode: 1 } },
+        });
+      }),
+      codes: ['crash-loop', 'healthy'],
+      expect: all(
+        message(
+          /^crash loop: container matillion-runner-pods exited with code 1 \(Error\) and has been restarted 3 times/,
+        ),
+        remedy(LOGS_PREVIOUS),
+      ),
+    },
+    {
+      name: 'a crash loop seen while the container is briefly running again: non-zero last exit and BackOff events',
+      facts: edit(
+        firstPod((p) => {
+          Object.assign(runnerStatus(p), {
+            ready: false,
+            restartCount: 2,
+            state: { running: { startedAt: new Date(NOW) } },
+            lastState: { terminated: { reason: 'Error', exitCode: 2 } },
+          });
+        }),
+        (f) => {
+          f.runnerEvents = [
+            event('matillion-runner-app-7d9f-aaaaa', {
+              reason: 'BackOff',
+              message:
+                'Back-off restarting failed container matillion-runner-pods in pod matillion-runner-app-7d9f-aaaaa',
+            }),
+          ];
+        },
+      ),
+      codes: ['crash-loop', 'healthy'],
+    },
+    {
+      name: 'OOMKilled with exit code 0 (a child killed, PID 1 exited cleanly) is still OOMKilled',
+      facts: firstPod((p) => {
+        Object.assign(runnerStatus(p), {
+          restartCount: 1,
+          lastState: { terminated: { reason: 'OOMKilled', exitCode: 0 } },
+        });
+      }),
+      codes: ['oom-killed', 'healthy'],
     },
     {
       name: 'an image pull from an unknown registry, without a message',
@@ -251,6 +380,7 @@ const podHealthTable = table(podHealth, {
       facts: edit(
         firstPod((p) => {
           p.status = { phase: 'Pending' };
+          if (p.spec) delete p.spec.nodeName;
         }),
         (f) => {
           f.runnerEvents = [
@@ -265,8 +395,99 @@ const podHealthTable = table(podHealth, {
       name: 'Pending before the scheduler said anything',
       facts: firstPod((p) => {
         p.status = { phase: 'Pending' };
+        if (p.spec) delete p.spec.nodeName;
       }),
       codes: ['pending-no-event', 'healthy'],
+    },
+    {
+      name: 'Pending on a node: a Secret key the env reads is missing (CreateContainerConfigError), not a scheduling problem',
+      facts: firstPod((p) => {
+        if (p.status) p.status.phase = 'Pending';
+        Object.assign(runnerStatus(p), {
+          ready: false,
+          state: {
+            waiting: {
+              reason: 'CreateContainerConfigError',
+              message: "couldn't find key client-secret in Secret matillion/oauth",
+            },
+          },
+        });
+      }),
+      codes: ['container-waiting', 'healthy'],
+      expect: all(
+        message(
+          /^scheduled on \S+ but container matillion-runner-pods is CreateContainerConfigError: couldn't find key client-secret in Secret matillion\/oauth$/,
+        ),
+        remedy(/Secret or ConfigMap .* is missing/),
+      ),
+    },
+    {
+      name: 'Pending on a node with a stale FailedScheduling event and a volume that cannot mount: the mount is the cause',
+      facts: edit(
+        firstPod((p) => {
+          if (p.status) p.status.phase = 'Pending';
+          Object.assign(runnerStatus(p), { ready: false, state: { waiting: { reason: 'ContainerCreating' } } });
+        }),
+        (f) => {
+          f.runnerEvents = [
+            event('matillion-runner-app-7d9f-aaaaa', {
+              message: '0/2 nodes are available: 2 Insufficient memory.',
+              last: new Date(NOW - 600_000).toISOString(),
+            }),
+            event('matillion-runner-app-7d9f-aaaaa', {
+              reason: 'FailedMount',
+              message:
+                'MountVolume.SetUp failed for volume "config-volume" : configmap "matillion-runner-config" not found',
+            }),
+          ];
+        },
+      ),
+      codes: ['container-waiting', 'healthy'],
+      expect: all(
+        message(/is ContainerCreating: MountVolume\.SetUp failed for volume "config-volume"/),
+        remedy(/FailedMount/),
+      ),
+    },
+    {
+      name: 'a crash loop whose container exits 0 each time (Completed) is still a crash loop, with that exit code',
+      facts: firstPod((p) => {
+        Object.assign(runnerStatus(p), {
+          ready: false,
+          restartCount: 3,
+          state: { terminated: { reason: 'Completed', exitCode: 0 } },
+          lastState: { terminated: { reason: 'Completed', exitCode: 0 } },
+        });
+      }),
+      codes: ['crash-loop', 'healthy'],
+      expect: message(/exited with code 0 \(Completed\) and has been restarted 3 times/),
+    },
+    {
+      name: "an injected sidecar that cannot pull: the message names its image and registry, not the runner's",
+      facts: firstPod((p) => {
+        p.spec?.containers.push({ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.0' });
+        p.status?.containerStatuses?.push({
+          name: 'istio-proxy',
+          image: 'docker.io/istio/proxyv2:1.24.0',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ImagePullBackOff' } },
+        });
+      }),
+      codes: ['image-pull', 'healthy'],
+      expect: message(/^ImagePullBackOff for docker\.io\/istio\/proxyv2:1\.24\.0$/),
+    },
+    {
+      name: "rejected by the kubelet for the chart's sysctl (SysctlForbidden): the reason and the fix",
+      facts: firstPod((p) => {
+        p.status = {
+          phase: 'Failed',
+          reason: 'SysctlForbidden',
+          message: 'Pod forbidden sysctl: "net.ipv4.tcp_keepalive_time" not allowlisted',
+        };
+      }),
+      codes: ['rejected-by-kubelet', 'healthy'],
+      expect: all(message(/\(SysctlForbidden\): Pod forbidden sysctl/), remedy(/--allowed-unsafe-sysctls/)),
     },
     {
       name: 'Running but not Ready',
@@ -282,6 +503,14 @@ const podHealthTable = table(podHealth, {
       }),
       codes: ['not-running', 'healthy'],
       expect: message(/^phase Failed$/),
+    },
+    {
+      name: 'an evicted pod says why',
+      facts: firstPod((p) => {
+        p.status = { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' };
+      }),
+      codes: ['not-running', 'healthy'],
+      expect: message(/^phase Failed \(Evicted: The node was low on resource: memory\.\)$/),
     },
     {
       name: 'the Deployment has fewer available replicas than desired',

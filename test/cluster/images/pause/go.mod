@@ -1,0 +1,3 @@
+module runner-doctor.local/pause
+
+go 1.24

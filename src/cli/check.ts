@@ -1,6 +1,7 @@
 // `runner-doctor check`: plan the targets, collect facts (live, or from a snapshot), run the engine,
 // render every requested output from one report. The run's deadline counts from process start and
 // covers everything: kubeconfig loading, discovery, every API call, exec and egress probe.
+import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { CHECKS } from '../../checks/index.ts';
 import { ConfigError, type DoctorConfig, loadConfig } from '../config/load.ts';
@@ -8,7 +9,7 @@ import { type PlannedTarget, runChecks, summarize, type FactStore } from '../eng
 import { EXIT, exitCodeFor, type FailOn, type Report, SCHEMA_VERSION } from '../engine/report.ts';
 import { selectChecks, splitList } from '../engine/select.ts';
 import { FactError, type KubeScopeFact } from '../engine/facts.ts';
-import type { Target } from '../engine/types.ts';
+import type { AnyCheck, Target } from '../engine/types.ts';
 import { runnerSelector } from '../domain/chart.ts';
 import { isRunning, podName, runnerContainer } from '../domain/runner.ts';
 import { Redactor } from '../redact/redact.ts';
@@ -19,8 +20,9 @@ import { EgressPlan } from '../facts/egress/plan.ts';
 import type { TargetOverride } from '../domain/egress.ts';
 import type { RunResources } from '../facts/collector.ts';
 import { Bound } from '../util/bound.ts';
+import { buildCloudLogs, type CloudLogsArgs } from './cloud-logs-options.ts';
 
-export interface CheckArgs {
+export interface CheckArgs extends CloudLogsArgs {
   local?: boolean;
   output?: string[];
   failOn?: FailOn;
@@ -45,6 +47,13 @@ export interface CheckArgs {
   egressTimeout?: number;
   saveSnapshot?: string;
   fromSnapshot?: string;
+  summaryFile?: string;
+  pushgateway?: string;
+  metricsFile?: string;
+  /** --identity-exchange / --no-identity-exchange; unset: on, unless derived targets are off. */
+  identityExchange?: boolean;
+  baseline?: string;
+  verbose?: boolean;
 }
 
 /** Colour for the final text: on a TTY unless NO_COLOR; forced by FORCE_COLOR (not 0) anywhere. */
@@ -148,6 +157,10 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   }
 
   const failOn = args.failOn ?? config?.failOn ?? 'fail';
+  // The baseline is read before the run: a bad file is a usage error, not a comparison lost at the end.
+  const baseline = args.baseline ? await (await import('./baseline.ts')).loadBaseline(args.baseline) : undefined;
+  if (failOn === 'new' && !baseline)
+    throw new UsageError('--fail-on new compares with an earlier report: name it with --baseline PREVIOUS.json');
   const only = splitList(args.only ?? config?.only);
   const skip = splitList([...(args.skip ?? []), ...(config?.skip ?? [])]);
   const selection = selectChecks(CHECKS, only, skip);
@@ -165,6 +178,20 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   const abort = new AbortController();
   const deadlineTimer = setTimeout(() => abort.abort(), Math.max(0, deadlineAt - Date.now()));
   deadlineTimer.unref();
+  // SIGTERM (a Job past its activeDeadlineSeconds, a CI cancel) or Ctrl-C ends the run like the deadline:
+  // unfinished checks become errors and every report is still written. As PID 1 in the doctor's image,
+  // Node would otherwise ignore SIGTERM until the kubelet's SIGKILL. A second signal exits at once.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) process.exit(sig === 'SIGINT' ? 130 : 143);
+    interrupted = sig;
+    process.stderr.write(
+      `runner-doctor: ${sig}: stopping and writing the report of what was judged (again to quit now)\n`,
+    );
+    abort.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 
   let store: FactStore;
   let live: import('../facts/store.ts').LiveFactStore | undefined;
@@ -209,7 +236,11 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
       probeTimeoutMs: checkTimeoutS * 1000,
       execSlots: new Bound(args.concurrency ?? 8),
       podTargets: [],
+      // The exchange contacts the cloud's identity endpoint, a derived endpoint: off with them unless asked for.
+      identityExchange: args.identityExchange ?? args.derivedTargets ?? config?.egress?.derivedTargets ?? true,
     };
+    const cloudLogs = buildCloudLogs(args, config, run.egress.extraCA);
+    if (cloudLogs) run.cloudLogs = cloudLogs;
     live = new LiveFactStore(run);
     store = live;
     if (args.local) {
@@ -217,7 +248,7 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
     } else {
       targets = [DOCTOR, CLUSTER];
       namespace = args.namespace;
-      const planned = await planCluster(args, run, live, timeoutS);
+      const planned = await planCluster(args, run, live, timeoutS, selection.checks);
       description = planned.description;
       context = planned.context;
       fatal = planned.fatal;
@@ -247,6 +278,8 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
   });
   clearTimeout(deadlineTimer);
   await liveView?.stop();
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
 
   const client = live?.run.kube?.client;
   const rep = report(outcome.results, failOn, {
@@ -258,13 +291,18 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
       ...(args.fromSnapshot ? { snapshot: args.fromSnapshot } : {}),
     },
     notes: [
-      ...(outcome.deadlineHit || abort.signal.aborted
-        ? [
-            `the run's deadline (--timeout ${timeoutS} s, from process start) passed: unfinished checks are reported as errors`,
-          ]
-        : []),
+      ...(interrupted
+        ? [`interrupted by ${interrupted}: unfinished checks are reported as errors`]
+        : outcome.deadlineHit || abort.signal.aborted
+          ? [
+              `the run's deadline (--timeout ${timeoutS} s, from process start) passed: unfinished checks are reported as errors`,
+            ]
+          : []),
       ...notes,
       ...(client ? [`${client.requests} Kubernetes API requests`] : []),
+      ...(client
+        ? [`${client.bytes} bytes received from the Kubernetes API (${client.decodedBytes} decompressed)`]
+        : []),
     ],
   });
   // The probe could not run at all: every in-pod result is that same error; say so once, as a fatal.
@@ -305,14 +343,52 @@ export async function runCheckCommand(args: CheckArgs): Promise<number> {
       unwritten++;
     }
   }
+  if (baseline && args.baseline) {
+    const { compareWithBaseline } = await import('../engine/baseline.ts');
+    rep.baseline = compareWithBaseline(rep.results, baseline, args.baseline);
+  }
   unwritten += await writeOutputs(outputs, rep, redactor);
+  const code = rep.fatal || unwritten ? EXIT.couldNotRun : exitCodeFor(rep);
+  if (args.pushgateway || args.metricsFile) {
+    // Batch runs: the same report as gauges. A failed push is a warning; the report is never lost for it.
+    const m = await import('./metrics-push.ts');
+    const opts = { exitCode: code, scrub: (t: string) => redactor.scrub(t) };
+    if (args.pushgateway)
+      await m
+        .pushMetrics(rep, { url: args.pushgateway, ...opts })
+        .catch((e: Error) => process.stderr.write(`runner-doctor: warning: ${e.message}\n`));
+    if (args.metricsFile)
+      await m
+        .writeMetricsFile(rep, args.metricsFile, opts)
+        .catch((e: NodeJS.ErrnoException) =>
+          process.stderr.write(
+            `runner-doctor: warning: cannot write the metrics to ${args.metricsFile}: ${e.code ?? e.message}\n`,
+          ),
+        );
+  }
+  if (args.summaryFile) {
+    // The termination message of a Job's pod (kubectl get pod shows it): small, plain, already redacted.
+    const { verdictText } = await import('../../reporters/plain.ts');
+    await writeFile(args.summaryFile, redactor.scrub(verdictText(rep, code)).slice(0, 4000)).catch(
+      (e: NodeJS.ErrnoException) => {
+        process.stderr.write(
+          `runner-doctor: cannot write the summary to ${args.summaryFile}: ${e.code ?? e.message}\n`,
+        );
+      },
+    );
+  }
   if (!stdoutTaken) {
     const { renderPlain } = await import('../../reporters/plain.ts');
     process.stdout.write(
-      redactor.scrub(renderPlain(rep, { color: colorWanted(process.env, process.stdout.isTTY === true) })),
+      redactor.scrub(
+        renderPlain(rep, {
+          color: colorWanted(process.env, process.stdout.isTTY === true),
+          verbose: args.verbose === true,
+        }),
+      ),
     );
   }
-  return rep.fatal || unwritten ? EXIT.couldNotRun : exitCodeFor(rep);
+  return code;
 }
 
 interface ClusterPlan {
@@ -332,6 +408,7 @@ async function planCluster(
   run: RunResources,
   store: import('../facts/store.ts').LiveFactStore,
   timeoutS: number,
+  checks: readonly AnyCheck[],
 ): Promise<ClusterPlan> {
   const { KubeClient, KubeError, loadAccess } = await import('../facts/kube/client.ts');
   let access: import('../facts/kube/client.ts').Access;
@@ -354,6 +431,18 @@ async function planCluster(
   };
   run.kube = { client: new KubeClient(access, { signal: run.signal }), access, scope };
   const description = `cluster ${access.server} (context ${access.context}), ${args.namespace ? `namespace ${args.namespace}` : 'all namespaces'}`;
+  // Every cluster fact the selected checks read is started now, beside discovery: the LISTs go out in one
+  // round trip instead of waiting for the runner pods first (each is collected once; errors are kept).
+  const { COLLECTORS } = await import('../facts/registry.ts');
+  for (const f of new Set(checks.filter((c) => c.scope === 'cluster').flatMap((c) => c.needs))) {
+    const col = COLLECTORS.get(f);
+    if (col?.scope === 'run' && !col.afterDiscovery) store.get(CLUSTER.target, f).catch(() => {});
+  }
+  // With --namespace, the access review every exec waits for needs no discovery either: ask it now.
+  if (args.namespace && checks.some((c) => c.scope === 'pod' || c.scope === 'vantage')) {
+    const { requireExec } = await import('../facts/pod/collectors.ts');
+    requireExec({ run, shared: (k, f) => store.shared(k, f) }, args.namespace).catch(() => {});
+  }
   let pods: import('../domain/kube.ts').Pod[];
   try {
     pods = await store.get(CLUSTER.target, 'runnerPods');
@@ -365,7 +454,11 @@ async function planCluster(
             remediation: e.remediation ?? '',
           }
         : undefined;
-    return { description, context: access.context, pods: [], ...(fatal ? { fatal } : {}) };
+    if (fatal || !(e instanceof FactError))
+      return { description, context: access.context, pods: [], ...(fatal ? { fatal } : {}) };
+    // The runner pods could not be listed (forbidden): the in-pod checks still report, each with that cause.
+    run.discoveryError = e;
+    return { description, context: access.context, pods: [{ kind: 'pod', name: 'runner pods' }] };
   }
   const targets: Target[] = pods.filter(isRunning).map((p) => ({
     kind: 'pod',

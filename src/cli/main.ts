@@ -26,7 +26,7 @@ const EXAMPLES: [string, string][] = [
 
 const EPILOGUE = `Exit codes:
   0  clean: nothing at or above the --fail-on threshold, and every check judged
-  1  findings at or above the threshold
+  1  findings at or above the threshold (with --fail-on new: findings the --baseline report did not have)
   2  usage or config error (bad flag, bad config file, unknown check, unreadable snapshot)
   3  could not run at all (the target could not be examined); reports are still written
   4  incomplete: no finding at the threshold, but some checks could not judge (error: forbidden, timed out …)
@@ -72,11 +72,23 @@ async function main(argv: string[]): Promise<number> {
             alias: 'o',
             type: 'string',
             array: true,
-            describe: 'extra report: junit=PATH, json=PATH, text=PATH; PATH - is stdout (repeatable)',
+            describe:
+              'extra report: junit=PATH, json=PATH, text=PATH, markdown=PATH (a CI summary, e.g. $GITHUB_STEP_SUMMARY); PATH - is stdout (repeatable)',
           })
           .option('fail-on', {
-            choices: ['warn', 'fail'] as const,
-            describe: 'lowest status that makes the exit code 1 (default fail)',
+            choices: ['warn', 'fail', 'new'] as const,
+            describe:
+              'lowest status that makes the exit code 1 (default fail); new: only findings (warn or fail) that --baseline does not have',
+          })
+          .option('baseline', {
+            type: 'string',
+            describe:
+              'an earlier JSON report (--output json=…): show new, resolved and unchanged findings in every format',
+          })
+          .option('verbose', {
+            alias: 'v',
+            type: 'boolean',
+            describe: 'show every target of every check, and every member of a cause',
           })
           .option('only', {
             type: 'string',
@@ -112,6 +124,11 @@ async function main(argv: string[]): Promise<number> {
             array: true,
             describe: 'extra trusted CA bundle (PEM file or directory) for the egress TLS stage',
           })
+          .option('identity-exchange', {
+            type: 'boolean',
+            describe:
+              "exchange each runner pod's own projected token with its cloud (STS, Azure AD, the GKE metadata server) from inside the pod, as its SDK would (default true; off with --no-identity-exchange, and with --no-derived-targets unless given)",
+          })
           .option('derived-targets', {
             type: 'boolean',
             describe:
@@ -123,6 +140,28 @@ async function main(argv: string[]): Promise<number> {
             describe: 'ask this DNS server (ip[:port]) in the egress DNS stage instead of the system resolver',
           })
           .option('egress-timeout', { type: 'number', describe: 'per-stage egress timeout in seconds (default 3–4)' })
+          .option('azure-workspace', {
+            type: 'string',
+            describe:
+              "read the runner's recent errors from this Log Analytics workspace (its ID, a GUID): the logs checks; needs Log Analytics Reader",
+          })
+          .option('aws-log-group', {
+            type: 'string',
+            describe:
+              "read the runner's recent errors from CloudWatch Logs: a log group, or an EKS cluster name for /aws/containerinsights/<cluster>/application (empty: from the kube context); needs logs:StartQuery and logs:GetQueryResults",
+          })
+          .option('aws-region', {
+            type: 'string',
+            describe: 'AWS region of the log group (default: AWS_REGION, else the kube context)',
+          })
+          .option('since', {
+            type: 'string',
+            describe: 'how far back the logs checks read: 90m, 24h, 7d (default 24h)',
+          })
+          .option('azure-logs-endpoint', {
+            type: 'string',
+            describe: 'Log Analytics API base for sovereign clouds (default https://api.loganalytics.io/v1)',
+          })
           .option('save-snapshot', {
             type: 'string',
             describe: 'write every collected fact to PATH (a support bundle without secrets; .gz to compress)',
@@ -130,6 +169,19 @@ async function main(argv: string[]): Promise<number> {
           .option('from-snapshot', {
             type: 'string',
             describe: 'judge a saved snapshot instead of a live target (no cluster needed)',
+          })
+          .option('pushgateway', {
+            type: 'string',
+            describe:
+              'push the run as Prometheus metrics to this Pushgateway URL (the group job=runner-doctor,namespace=… is replaced)',
+          })
+          .option('metrics-file', {
+            type: 'string',
+            describe: 'write the run as Prometheus metrics to PATH (.prom, for the node-exporter textfile collector)',
+          })
+          .option('summary-file', {
+            type: 'string',
+            describe: 'write the verdict and the first findings to PATH (a Job uses /dev/termination-log)',
           })
           .option('root', {
             type: 'string',
@@ -145,6 +197,64 @@ async function main(argv: string[]): Promise<number> {
       async (args) => {
         const { runCheckCommand } = await import('./check.ts');
         code = await runCheckCommand(args);
+      },
+    )
+    .command(
+      'manifest',
+      'print the YAML that runs the doctor in the cluster: ServiceAccount, least-privilege Role/ClusterRole derived from the selected checks, bindings, and a Job',
+      (y) =>
+        y
+          .option('namespace', {
+            alias: 'n',
+            type: 'string',
+            demandOption: true,
+            describe: 'namespace of the runner (the Job runs there)',
+          })
+          .option('release', { type: 'string', describe: 'Helm release name of the runner' })
+          .option('only', {
+            type: 'string',
+            array: true,
+            describe: 'check ids, categories or tags the Job runs (the rules follow)',
+          })
+          .option('skip', { type: 'string', array: true, describe: 'checks the Job skips (their rules are left out)' })
+          .option('name', {
+            type: 'string',
+            describe: 'name of the ServiceAccount, Role and Job (default runner-doctor)',
+          })
+          .option('image', { type: 'string', describe: 'the doctor image (default runner-doctor:<version>)' })
+          .option('image-pull-policy', {
+            type: 'string',
+            choices: ['Always', 'IfNotPresent', 'Never'],
+            describe: 'default IfNotPresent',
+          })
+          .option('fail-on', {
+            choices: ['warn', 'fail'] as const,
+            describe: 'threshold for the Job to fail (default fail)',
+          })
+          .option('timeout', {
+            type: 'number',
+            describe: "the check's deadline in seconds (default 300; the Job's activeDeadlineSeconds adds 60)",
+          })
+          .option('rbac-only', { type: 'boolean', describe: 'only the ServiceAccount, roles and bindings' })
+          .option('arg', {
+            type: 'string',
+            array: true,
+            describe: 'extra argument for `check` in the Job, as --arg=--flag (repeatable)',
+          })
+          .option('sa-annotation', {
+            type: 'string',
+            array: true,
+            describe:
+              'KEY=VALUE annotation on the ServiceAccount, e.g. eks.amazonaws.com/role-arn=… for the cloud-logs checks (repeatable)',
+          })
+          .option('pod-label', {
+            type: 'string',
+            array: true,
+            describe: 'KEY=VALUE label on the Job pod, e.g. azure.workload.identity/use=true (repeatable)',
+          }),
+      async (args) => {
+        const { manifestCommand } = await import('./manifest.ts');
+        code = await manifestCommand(args);
       },
     )
     .command(
@@ -167,7 +277,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .example(EXAMPLES)
     .epilogue(EPILOGUE)
-    .demandCommand(1, 'name a command: check, list or explain')
+    .demandCommand(1, 'name a command: check, manifest, list or explain')
     .strict()
     .recommendCommands()
     .wrap(null)

@@ -11,7 +11,7 @@ import { runLocalProbe } from '../local/probe.ts';
 import type { ProbeFacts } from './parse.ts';
 
 /** One SelfSubjectAccessReview per namespace before any exec there: a refused WebSocket upgrade says nothing useful. */
-export async function requireExec(ctx: CollectContext, namespace: string): Promise<void> {
+export async function requireExec(ctx: Pick<CollectContext, 'run' | 'shared'>, namespace: string): Promise<void> {
   const { client } = kube(ctx);
   const allowed = await ctx.shared(`can-exec:${namespace}`, async () => {
     const r = await client.request<{ status?: { allowed?: boolean } }>(
@@ -36,7 +36,7 @@ function probe(ctx: CollectContext, target: Target): Promise<ProbeFacts> {
       return runLocalProbe({ ...ctx.run.local, timeoutMs: ctx.run.probeTimeoutMs }, ctx.run.signal);
     const pod = target.pod;
     if (target.kind !== 'pod' || !pod)
-      throw new FactError('unavailable', `in-pod facts are not collected for ${target.name}`);
+      throw ctx.run.discoveryError ?? new FactError('unavailable', `in-pod facts are not collected for ${target.name}`);
     await requireExec(ctx, pod.namespace);
     const { access, client } = kube(ctx);
     return ctx.run.execSlots.run(() =>
@@ -59,6 +59,8 @@ const fromProbe = <N extends ProbeFact>(name: N, describe: string): Collector<N>
     scope: 'target',
     describe,
     rbac: [EXEC_RULE],
+    // The pods to exec into are found through the runner pods.
+    uses: ['runnerPods'],
     // ProbeFacts is Pick<FactMap, …>: the same type, which TypeScript cannot see through a generic N.
     collect: async (ctx) => (await probe(ctx, ctx.target))[name] as FactMap[N],
   });

@@ -92,3 +92,7 @@ export function ingressVerdict(selecting: NetworkPolicy[], port: number, portNam
   }
   return { isolated: true, allowed: best, by: [...new Set(by)] };
 }
+
+/** Whether a policy isolates the pods it selects for `Ingress` or `Egress` (its policyTypes, or what its rules imply). */
+export const isolates = (p: NetworkPolicy, kind: 'Ingress' | 'Egress'): boolean => types(p).includes(kind);
+export { portMatches };

@@ -127,7 +127,7 @@ const policyTable = table(policy, {
           { to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 443, protocol: 'TCP' }] },
         ],
       }),
-      codes: ['https-cluster-only'],
+      codes: ['https-public-blocked'],
     },
     {
       name: 'ingress isolated with no rule for 8080',

@@ -60,6 +60,11 @@ const podSecurityTable = table(podSecurity, {
       }),
       codes: ['no-namespace'],
     },
+    {
+      name: 'restricted enforced on hardened pods',
+      facts: psa({ labels: { enforce: 'restricted' } }),
+      codes: ['enforces-restricted'],
+    },
   ],
   invalid: [
     {
@@ -67,11 +72,6 @@ const podSecurityTable = table(podSecurity, {
       facts: psa({ labels: { enforce: 'restricted', warn: 'restricted' }, restricted: RESTRICTED_WARNINGS }),
       codes: ['rejected'],
       expect: message(/enforces restricted and the runner pods violate it/),
-    },
-    {
-      name: 'restricted enforced on hardened pods',
-      facts: psa({ labels: { enforce: 'restricted' } }),
-      codes: ['enforces-restricted'],
     },
     {
       name: 'the pods violate even baseline',

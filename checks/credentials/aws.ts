@@ -2,8 +2,10 @@ import { defineCheck } from '../../src/engine/define.ts';
 import { HELM } from '../../src/domain/chart.ts';
 import { envValue, isSet, providerApplies } from '../../src/domain/env.ts';
 import { IRSA_ARN } from '../../src/domain/platforms.ts';
+import { POD_IDENTITY_ENV } from '../../src/domain/identity.ts';
 
 const TOKEN_VAR = 'AWS_WEB_IDENTITY_TOKEN_FILE';
+const [POD_IDENTITY_URI, POD_IDENTITY_TOKEN] = POD_IDENTITY_ENV;
 
 export default defineCheck({
   id: 'credentials.aws',
@@ -44,6 +46,20 @@ export default defineCheck({
       text: 'the IRSA token file is {{state}}',
       fix: 'the projected token volume must be mounted and readable by the runner user (fsGroup); restart the pod after fixing the ServiceAccount annotation',
     },
+    'static-keys-first': {
+      status: 'warn',
+      text: "{{mode}} is configured, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are in the environment too: the SDK's default chain takes the static keys first, so the role is never used",
+      fix: 'remove the static keys from the runner (the <fullname>-aws-local Secret, or the variables) and restart the pods',
+    },
+    'pod-identity': {
+      status: 'pass',
+      text: 'EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI and its token file are set (the role comes from the Pod Identity association)',
+    },
+    'pod-identity-incomplete': {
+      status: 'fail',
+      text: 'AWS_CONTAINER_CREDENTIALS_FULL_URI is set but AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {{what}}: the SDK cannot authenticate to the Pod Identity agent',
+      fix: 'the EKS Pod Identity webhook injects both and mounts the token: check the Pod Identity association of the ServiceAccount and restart the pods',
+    },
     'secret-key-missing': { status: 'fail', text: 'AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY' },
     'no-credentials': {
       status: 'fail',
@@ -52,8 +68,10 @@ export default defineCheck({
     'not-aws': { status: 'skip', text: 'CLOUD_PROVIDER is not AWS' },
   },
   judge({ env, credentials }, { report }) {
-    if (!providerApplies(env, 'AWS', ['AWS_ROLE_ARN', 'AWS_ACCESS_KEY_ID', TOKEN_VAR])) return report('not-aws');
+    if (!providerApplies(env, 'AWS', ['AWS_ROLE_ARN', 'AWS_ACCESS_KEY_ID', TOKEN_VAR, POD_IDENTITY_URI]))
+      return report('not-aws');
     const irsa = isSet(env, 'AWS_ROLE_ARN') || isSet(env, TOKEN_VAR);
+    const staticKeys = isSet(env, 'AWS_ACCESS_KEY_ID') && isSet(env, 'AWS_SECRET_ACCESS_KEY');
     if (irsa) {
       const arn = envValue(env, 'AWS_ROLE_ARN') ?? '';
       if (env.AWS_ROLE_ARN?.placeholder) return report('arn-placeholder', { arn });
@@ -64,7 +82,16 @@ export default defineCheck({
       if (token.state !== 'ok')
         return report('token-file-unusable', { state: token.state }, { details: { tokenFile } });
       if (!IRSA_ARN.test(arn)) return report('arn-malformed', { arn }, { details: { roleArn: arn } });
+      if (staticKeys) return report('static-keys-first', { mode: `IRSA (role ${arn})` }, { details: { roleArn: arn } });
       return report('irsa', { arn }, { details: { roleArn: arn, tokenFile } });
+    }
+    if (isSet(env, POD_IDENTITY_URI)) {
+      if (staticKeys) return report('static-keys-first', { mode: 'EKS Pod Identity' });
+      const token = credentials.tokens[POD_IDENTITY_TOKEN];
+      if (!isSet(env, POD_IDENTITY_TOKEN)) return report('pod-identity-incomplete', { what: 'is not' });
+      if (token && token.state !== 'ok')
+        return report('pod-identity-incomplete', { what: `names a file that is ${token.state}` });
+      return report('pod-identity');
     }
     if (isSet(env, 'AWS_ACCESS_KEY_ID') && isSet(env, 'AWS_SECRET_ACCESS_KEY')) return report('static-keys');
     if (isSet(env, 'AWS_ACCESS_KEY_ID')) return report('secret-key-missing');

@@ -1,7 +1,8 @@
 import { PLACEHOLDER } from '../../src/domain/chart.ts';
 import type { Pod, ServiceAccount } from '../../src/domain/kube.ts';
 import { IRSA_ARN } from '../../src/domain/platforms.ts';
-import { cloudProviderOf, podName, runnerContainer } from '../../src/domain/runner.ts';
+import { cloudProviderOf, literalEnv, podName, runnerContainer } from '../../src/domain/runner.ts';
+import { POD_IDENTITY_ENV } from '../../src/domain/identity.ts';
 import { defineCheck } from '../../src/engine/define.ts';
 import type { Finding, JudgeContext, MessageDef } from '../../src/engine/types.ts';
 
@@ -28,6 +29,15 @@ const messages = {
     status: 'info',
     text: 'no IRSA role: static AWS keys are used ({{statics}}); IRSA is recommended',
     fix: `annotate ServiceAccount {{sa}} with ${IRSA_ANNOTATION} and drop the static keys`,
+  },
+  'pod-identity': {
+    status: 'pass',
+    text: 'EKS Pod Identity: the agent credentials URI and token are injected into the pod (the role comes from the Pod Identity association, not the ServiceAccount)',
+  },
+  'static-keys-first': {
+    status: 'warn',
+    text: "{{mode}} is configured, but the pod also gets static AWS keys ({{statics}}): the SDKs' default chain takes the keys first, so the role is never used",
+    fix: 'remove the static keys from the runner (the <fullname>-aws-local Secret, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in its env) and restart the pods',
   },
   'irsa-missing': {
     status: 'fail',
@@ -108,9 +118,10 @@ function staticCredentials(p: Pod): string[] {
   const c = runnerContainer(p);
   const fromEnv = (c?.env ?? []).flatMap((e) => {
     const ref = e.valueFrom?.secretKeyRef;
-    return ref && /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AZURE_CLIENT_SECRET/.test(e.name)
-      ? [`${e.name} from Secret ${ref.name}`]
-      : [];
+    if (ref && /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AZURE_CLIENT_SECRET/.test(e.name))
+      return [`${e.name} from Secret ${ref.name}`];
+    // A literal key in the pod spec (its value is masked where the pod is collected).
+    return e.value && /^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)$/.test(e.name) ? [`${e.name} in the pod spec`] : [];
   });
   const fromEnvFrom = (c?.envFrom ?? []).flatMap((e) => {
     const name = e.secretRef?.name ?? '';
@@ -148,12 +159,23 @@ interface Identity {
 
 function judgeAws({ p, saName, sa, target, statics }: Identity, report: Report): Finding<Id> {
   const arn = sa.metadata?.annotations?.[IRSA_ANNOTATION];
+  // EKS Pod Identity: the webhook injects the agent's URI and token into the pod; no annotation needed.
+  const podIdentity = POD_IDENTITY_ENV.every((n) => literalEnv(p).has(n));
   if (!arn) {
+    if (podIdentity && statics.length)
+      return report('static-keys-first', { mode: 'EKS Pod Identity', statics: statics.join(', ') }, { target });
+    if (podIdentity) return report('pod-identity', {}, { target });
     if (statics.length) return report('aws-static-keys', { statics: statics.join(', '), sa: saName }, { target });
     return report('irsa-missing', { sa: saName, namespace: p.metadata?.namespace ?? 'default' }, { target });
   }
   if (PLACEHOLDER.test(arn)) return report('irsa-placeholder', { arn }, { target });
   if (!IRSA_ARN.test(arn)) return report('irsa-malformed', { arn }, { target, details: { roleArn: arn } });
+  if (statics.length)
+    return report(
+      'static-keys-first',
+      { mode: `IRSA (role ${arn})`, statics: statics.join(', ') },
+      { target, details: { roleArn: arn, statics } },
+    );
   return report('irsa', { sa: saName, arn }, { target, details: { roleArn: arn } });
 }
 

@@ -1,5 +1,7 @@
-// Interactive terminal reporter (ink): live progress per category while checks run, then the same
-// grouped report as the plain reporter, in colour. Loaded lazily: only TTY runs pay for ink and React.
+// Interactive terminal reporter (ink): live progress per category while checks run — a check that has run
+// for a second or more gets its own line with the time it has taken — then, once the view is cleared, the
+// same grouped report as the plain reporter, in colour (check.ts prints it). Loaded lazily: only TTY runs
+// pay for ink and React.
 import { createElement as h, useEffect, useState } from 'react';
 import { Box, Text, render } from 'ink';
 import type { CheckDef, CheckResult, Status } from '../src/engine/types.ts';
@@ -10,7 +12,12 @@ export interface ProgressState {
   categories: { name: string; total: number; done: number; worst?: Status }[];
   running: string[];
   recent: CheckResult[];
+  /** When each running (check, target) started (epoch ms), keyed like `running`. */
+  started?: Record<string, number>;
 }
+
+/** A check that has run this long shows its own progress line. */
+export const SLOW_MS = 1000;
 
 const SPIN = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const colorOf: Record<Status, string> = {
@@ -22,7 +29,12 @@ const colorOf: Record<Status, string> = {
   skip: 'gray',
 };
 
-export function Progress({ state, frame }: { state: ProgressState; frame: number }) {
+export function Progress({ state, frame, now = Date.now() }: { state: ProgressState; frame: number; now?: number }) {
+  const slow = state.running
+    .map((k) => ({ k, ms: now - (state.started?.[k] ?? now) }))
+    .filter((x) => x.ms >= SLOW_MS)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 4);
   return h(
     Box,
     { flexDirection: 'column' },
@@ -47,6 +59,15 @@ export function Progress({ state, frame }: { state: ProgressState; frame: number
           `  ${SYMBOL[r.status]} ${r.checkId}  ${r.message.slice(0, 100)}`,
         ),
       ),
+    ...slow.map((x) =>
+      h(
+        Box,
+        { key: `s${x.k}` },
+        h(Text, { color: 'blue' }, `  ${SPIN[frame % SPIN.length]}`),
+        h(Text, null, ` ${x.k.replace('@', ' on ')}  `),
+        h(Text, { color: 'gray' }, `${Math.floor(x.ms / 1000)} s`),
+      ),
+    ),
     state.running.length
       ? h(
           Text,
@@ -96,7 +117,8 @@ export function startLive(
   };
   return {
     onStart(checkId, target) {
-      update({ ...state, running: [...state.running, `${checkId}${target === 'local' ? '' : `@${target}`}`] });
+      const key = `${checkId}${target === 'local' ? '' : `@${target}`}`;
+      update({ ...state, running: [...state.running, key], started: { ...state.started, [key]: Date.now() } });
     },
     onResult(r) {
       const key = `${r.checkId}${r.target === 'local' ? '' : `@${r.target}`}`;
@@ -105,7 +127,13 @@ export function startLive(
         const worst = WORST.indexOf(r.status) < WORST.indexOf(c.worst ?? 'skip') ? r.status : c.worst;
         return { ...c, done: Math.min(c.total, c.done + 1), worst };
       });
-      update({ categories, running: state.running.filter((k) => k !== key), recent: [...state.recent, r].slice(-3) });
+      const { [key]: _done, ...started } = state.started ?? {};
+      update({
+        categories,
+        running: state.running.filter((k) => k !== key),
+        recent: [...state.recent, r].slice(-3),
+        started,
+      });
     },
     async stop() {
       app.clear();

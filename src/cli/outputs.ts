@@ -6,7 +6,7 @@ import type { Report } from '../engine/report.ts';
 import type { Redactor } from '../redact/redact.ts';
 import { UsageError } from './errors.ts';
 
-export const FORMATS = ['junit', 'json', 'text'] as const;
+export const FORMATS = ['junit', 'json', 'text', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 export interface OutputSpec {
   format: Format;
@@ -32,6 +32,7 @@ export function parseOutputs(specs: readonly string[]): OutputSpec[] {
 async function render(format: Format, report: Report): Promise<string> {
   if (format === 'junit') return (await import('../../reporters/junit.ts')).renderJunit(report);
   if (format === 'json') return (await import('../../reporters/json.ts')).renderJson(report);
+  if (format === 'markdown') return (await import('../../reporters/markdown.ts')).renderMarkdown(report);
   return (await import('../../reporters/plain.ts')).renderPlain(report);
 }
 

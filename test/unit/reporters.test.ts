@@ -141,18 +141,23 @@ describe('JSON reporter', () => {
 });
 
 describe('plain reporter', () => {
-  it('groups by category, has no ANSI, summarises and numbers the remediation steps (fail first)', () => {
+  it('one row per check under its category, no ANSI, a summary, one numbered step per cause (fail first)', () => {
     const text = renderPlain(sampleReport());
     expect(text).not.toMatch(/[\u0000-\u0008\u001b]/);
-    expect(text).toMatch(/^runtime\n {2}✔ runtime.python.present {2}python3 3.11.7\n {2}✖ runtime.python.file/m);
+    expect(text).toMatch(/^runtime {5}✔ python\.present {2}python3 3\.11\.7\n {12}✖ python\.file {5}killed/m);
     expect(text).toMatch(
       /Summary: 1 passed, 1 info, 1 warnings, 1 failed, 1 errors, 1 skipped \(6 results in 1\.0 s\)/,
     );
     expect(text).toMatch(
-      /What to fix:\n {2}1\. \[FAIL\] runtime\.python\.file: [^\n]*\n {7}→ add an exclusion\n {9}\$ kubectl get ds -A/,
+      /What to fix — 1 failure, 1 could not judge, 1 warning \(3 causes\):\n {2}1\. ✖ runtime\.python\.file: [^\n]*\n {7}→ add an exclusion\n {9}\$ kubectl get ds -A\n {7}runner-doctor explain runtime\.python\.file\/m\n/,
     );
-    expect(text).toMatch(/ {2}2\. \[ERROR\] resources\.memory/);
-    expect(text).toMatch(/ {2}3\. \[WARN\] filesystem\.shm\.size/);
+    expect(text).toMatch(/ {2}2\. ⁉ timed out after 30\.0 s\n {7}could not judge 1 check: resources\.memory/);
+    expect(text).toMatch(/ {2}3\. ‼ filesystem\.shm\.size/);
+    // docs/checks.md anchors are not links a user can follow: explain is.
+    expect(text).not.toMatch(/docs\/checks\.md/);
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      '1 failure, 1 could not judge, 1 warning (3 causes); judged 4 of 6 checks; 1 skipped; 1 could not run (timeout): resources.memory',
+    );
   });
   it('colours only when asked', () => {
     expect(renderPlain(sampleReport(), { color: true })).toMatch(/\u001b\[31m✖/);

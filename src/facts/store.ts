@@ -21,6 +21,11 @@ export class LiveFactStore implements FactStore {
     this.run = run;
   }
 
+  /** Work shared by collectors (`CollectContext.shared`), also started ahead of them by the check command's prefetch. */
+  shared<T>(key: string, f: () => Promise<T>): Promise<T> {
+    return this.#shared.once(key, f);
+  }
+
   get<F extends FactName>(target: Target, name: F): Promise<FactMap[F]> {
     const c = COLLECTORS.get(name);
     if (!c) return Promise.reject(new FactError('unavailable', `no collector for the fact "${name}"`));
@@ -31,7 +36,7 @@ export class LiveFactStore implements FactStore {
         target,
         get: (n) => this.get(target, n),
         getFor: (t, n) => this.get(t, n),
-        shared: (key, f) => this.#shared.once(key, f),
+        shared: (key, f) => this.shared(key, f),
       };
       const record = (r: RecordedFact) => {
         let m = this.recorded.get(scopeKey);

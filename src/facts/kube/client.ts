@@ -8,6 +8,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { X509Certificate } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ListStreamParser } from './list-stream.ts';
 import { FactError, type FactErrorKind, type RbacRule } from '../../engine/facts.ts';
 
 export type KubeErrorKind = Extract<
@@ -33,7 +34,7 @@ export interface Access {
 
 /** Loads credentials: --kubeconfig, else $KUBECONFIG / ~/.kube/config, else the in-cluster ServiceAccount. */
 export async function loadAccess(opts: { kubeconfig?: string; context?: string }): Promise<Access> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { KubeConfig } = await import('./client-node.ts');
   const kc = new KubeConfig();
   try {
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
@@ -84,6 +85,28 @@ export async function loadAccess(opts: { kubeconfig?: string; context?: string }
   };
 }
 
+const POOLS = new WeakMap<KubeConfig, http.Agent>();
+
+/**
+ * One keep-alive connection pool per kubeconfig, shared by every request and exec WebSocket of a run:
+ * client-node's own agent closes each connection after one request, so each would pay a TCP and a TLS
+ * handshake (two round trips more to a distant API server). The pool keys sockets by each request's TLS
+ * options (CA, client certificate), so nothing mixes. Through a kubeconfig `proxy-url`, client-node's
+ * proxy agent is kept (undefined here).
+ */
+export function connectionPool(kc: KubeConfig): http.Agent | undefined {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || cluster.proxyUrl) return undefined;
+  let pool = POOLS.get(kc);
+  if (!pool) {
+    pool = cluster.server.startsWith('http:')
+      ? new http.Agent({ keepAlive: true })
+      : new https.Agent({ keepAlive: true });
+    POOLS.set(kc, pool);
+  }
+  return pool;
+}
+
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
 
 export interface RequestOptions {
@@ -104,12 +127,29 @@ export interface RequestOptions {
   maxBytes?: number;
   /** Parses the JSON body with this reviver (e.g. to drop Secret values while parsing). */
   reviver?: (key: string, value: unknown) => unknown;
+  /**
+   * Streams a List: each element of its `items` is handed over as JSON text as soon as it has arrived,
+   * and replaced by what this returns (undefined drops it); no body size cap applies then, only one
+   * per item. Items of an attempt that fails half-way are discarded with it (a retry starts afresh).
+   */
+  streamItems?: (itemJson: string) => unknown;
 }
 
 interface Resp {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** What `streamItems` returned for each item of a streamed List. */
+  items?: unknown[];
+}
+
+/** An exception thrown by a `streamItems` consumer (a bug, not a transport failure): passed on as is. */
+class ConsumerError extends Error {
+  readonly inner: unknown;
+  constructor(inner: unknown) {
+    super('list item consumer failed');
+    this.inner = inner;
+  }
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -131,6 +171,8 @@ export class KubeClient {
   requests = 0;
   /** Bytes received on the wire (compressed when the server compressed). */
   bytes = 0;
+  /** The same bodies after decompression: what was parsed. */
+  decodedBytes = 0;
   readonly #maxBody: number;
   readonly #signal?: AbortSignal;
   /** Set once the server is unreachable or refuses the credentials: later requests fail at once with it. */
@@ -164,26 +206,56 @@ export class KubeClient {
       timeout: o.timeoutMs ?? 15_000,
     };
     await this.access.kc.applyToHTTPSOptions(reqOpts);
+    const pool = connectionPool(this.access.kc);
+    if (pool) reqOpts.agent = pool;
     this.requests++;
     const lib = url.protocol === 'http:' ? http : https;
-    return new Promise<Resp>((resolve, reject) => {
+    return new Promise<Resp>((resolve, rejectWith) => {
+      // The first cause wins: a consumer's exception, not the "aborted" its destroy() causes.
+      let failure: unknown;
+      const reject = (e: unknown) => rejectWith((failure ??= e));
       const req = lib.request({ ...reqOpts, signal }, (res) => {
         const chunks: Buffer[] = [];
         const cap = o.maxBytes ?? this.#maxBody;
         let size = 0;
         const gz = /gzip/.test(String(res.headers['content-encoding'] ?? ''));
         const body = gz ? res.pipe(zlib.createGunzip()) : res;
+        const status = res.statusCode ?? 0;
+        // A successful List is cut into items as it arrives (errors are small Status objects: buffered).
+        const consume = o.streamItems;
+        const items: unknown[] = [];
+        const stream =
+          consume && status >= 200 && status < 300
+            ? new ListStreamParser((text) => {
+                const r = consume(text);
+                if (r !== undefined) items.push(r);
+              })
+            : undefined;
         res.on('data', (b: Buffer) => {
           this.bytes += b.length;
         });
         body.on('data', (b: Buffer) => {
+          if (failure !== undefined) return;
           size += b.length;
-          if (size > cap) req.destroy(new Error(`response larger than ${cap} bytes`));
+          this.decodedBytes += b.length;
+          if (stream) {
+            try {
+              stream.feed(b);
+            } catch (e) {
+              failure ??= e instanceof Error && /^a list item larger/.test(e.message) ? e : new ConsumerError(e);
+              req.destroy(e instanceof Error ? e : undefined);
+            }
+          } else if (size > cap) req.destroy(new Error(`response larger than ${cap} bytes`));
           else chunks.push(b);
         });
-        body.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-        );
+        body.on('end', () => {
+          try {
+            const text = stream ? stream.end() : Buffer.concat(chunks).toString('utf8');
+            resolve({ status, headers: res.headers, body: text, ...(stream ? { items } : {}) });
+          } catch (e) {
+            reject(e);
+          }
+        });
         body.on('error', reject);
         res.on('error', reject);
       });
@@ -213,6 +285,7 @@ export class KubeClient {
       try {
         resp = await this.#send(path, o, signal);
       } catch (e) {
+        if (e instanceof ConsumerError) throw e.inner;
         if (signal?.aborted)
           throw new KubeError(
             'deadline',
@@ -230,7 +303,12 @@ export class KubeClient {
         const w = resp.headers.warning;
         o.onWarnings(parseWarnings(Array.isArray(w) ? w.join(', ') : (w ?? '')));
       }
-      if (resp.status >= 200 && resp.status < 300) return (o.raw ? resp.body : JSON.parse(resp.body, o.reviver)) as T;
+      if (resp.status >= 200 && resp.status < 300) {
+        if (o.raw) return resp.body as T;
+        const v = JSON.parse(resp.body, resp.items ? undefined : o.reviver) as { items?: unknown[] };
+        if (resp.items) v.items = resp.items;
+        return v as T;
+      }
       if ((resp.status === 429 || resp.status >= 500) && attempt < 3 && !signal?.aborted) {
         const ra = Number(resp.headers['retry-after']);
         await sleep(Number.isFinite(ra) && ra > 0 ? Math.min(ra, 10) * 1000 : 250 * 2 ** attempt, signal);
@@ -265,14 +343,15 @@ export class KubeClient {
       if (o.fieldSelector) q.set('fieldSelector', o.fieldSelector);
       if (cont) q.set('continue', cont);
       else if (o.cached) q.set('resourceVersion', '0');
-      const page = await this.request<{ items?: T[]; metadata?: { continue?: string } }>(`${path}?${q}`, {
+      // Each item is parsed on its own and reduced as it arrives: no page of full objects is ever held.
+      const page = await this.request<{ items?: R[]; metadata?: { continue?: string } }>(`${path}?${q}`, {
         signal: o.signal,
-        reviver: o.reviver,
+        streamItems: (text) => {
+          const item = JSON.parse(text, o.reviver) as T;
+          return o.reduce ? o.reduce(item) : item;
+        },
       });
-      for (const item of page.items ?? []) {
-        const r = o.reduce ? o.reduce(item) : (item as unknown as R);
-        if (r !== undefined) items.push(r);
-      }
+      for (const r of page.items ?? []) items.push(r);
       cont = page.metadata?.continue || undefined;
     } while (cont);
     return items;

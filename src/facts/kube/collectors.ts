@@ -4,6 +4,7 @@
 // runner's metrics through the pod proxy. Each declares the RBAC rule it needs; a 403 is turned into
 // `forbidden` naming exactly that rule.
 import { CUSTOM_METRICS_API } from '../../domain/chart.ts';
+import { SCRIPT_RUNNER_COMPONENT } from '../../domain/script-runner.ts';
 import type {
   ClusterPod,
   DaemonSetInfo,
@@ -31,7 +32,7 @@ import { forbiddenFor, isConnectionFailure, KubeError } from './client.ts';
 import * as reduce from './reduce.ts';
 
 /** The API handles of a cluster run; without them (kubeconfig failed to load) every kube fact says why. */
-export function kube(ctx: CollectContext) {
+export function kube(ctx: Pick<CollectContext, 'run'>) {
   const k = ctx.run.kube;
   if (!k) {
     const e = ctx.run.kubeError;
@@ -53,7 +54,7 @@ const apiPath = (group: string, version: string, resource: string, ns?: string) 
 };
 
 /** A 403 becomes the declared rule's `forbidden`, in the namespace it was asked in. */
-async function withRule<T>(rule: RbacRule, namespace: string | undefined, f: () => Promise<T>): Promise<T> {
+export async function withRule<T>(rule: RbacRule, namespace: string | undefined, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
@@ -63,7 +64,7 @@ async function withRule<T>(rule: RbacRule, namespace: string | undefined, f: () 
 }
 
 /** The runner's namespaces: --namespace, else those the runner pods were found in. */
-async function runnerNamespaces(ctx: CollectContext): Promise<string[]> {
+export async function runnerNamespaces(ctx: CollectContext): Promise<string[]> {
   const scope = kube(ctx).scope;
   if (scope.namespace) return [scope.namespace];
   const pods = await ctx.get('runnerPods');
@@ -71,7 +72,7 @@ async function runnerNamespaces(ctx: CollectContext): Promise<string[]> {
 }
 
 /** One LIST per runner namespace (all at once), merged. */
-async function listInRunnerNamespaces<T, R = T>(
+export async function listInRunnerNamespaces<T, R = T>(
   ctx: CollectContext,
   rule: RbacRule,
   version: string,
@@ -111,18 +112,39 @@ export const runnerPods = collector({
   },
 });
 
-const DEPLOYMENTS = nsRule('apps', 'deployments');
+export const DEPLOYMENTS = nsRule('apps', 'deployments');
+
+/**
+ * Every Deployment in the runner namespaces, listed once and masked like a pod: the runner's and the
+ * script runner's are picked from it by label (one LIST per resource type, not one per question).
+ */
+export function runnerNamespaceDeployments(ctx: CollectContext): Promise<Deployment[]> {
+  return ctx.shared('deployments:runner-namespaces', () =>
+    listInRunnerNamespaces<Deployment>(ctx, DEPLOYMENTS, 'v1', {
+      reduce: (d) => reduce.runnerController(d, ctx.run.redactor),
+    }),
+  );
+}
+
+/** `key=value` (one term of a label selector) holds for an object's labels. */
+export const hasLabel = (o: { metadata?: { labels?: Record<string, string> } }, term: string): boolean => {
+  const [k = '', v = ''] = term.split('=');
+  return o.metadata?.labels?.[k] === v;
+};
+
 export const runnerDeployments = collector({
   name: 'runnerDeployments',
   scope: 'run',
   describe: 'the runner Deployments',
   rbac: [DEPLOYMENTS],
-  uses: ['runnerPods'],
-  collect: (ctx) =>
-    listInRunnerNamespaces<Deployment>(ctx, DEPLOYMENTS, 'v1', {
-      labelSelector: kube(ctx).scope.selector.split(',')[0],
-      reduce: (d) => reduce.runnerController(d, ctx.run.redactor),
-    }),
+  usesWithoutNamespace: ['runnerPods'],
+  collect: async (ctx) => {
+    const term = kube(ctx).scope.selector.split(',')[0] ?? '';
+    // The script runner's Deployment carries the runner's name label too (see NOT_SCRIPT_RUNNER).
+    return (await runnerNamespaceDeployments(ctx)).filter(
+      (d) => hasLabel(d, term) && !hasLabel(d, SCRIPT_RUNNER_COMPONENT),
+    );
+  },
 });
 
 const REPLICASETS = nsRule('apps', 'replicasets');
@@ -131,12 +153,21 @@ export const runnerReplicaSets = collector({
   scope: 'run',
   describe: 'the runner ReplicaSets (why no pod was created)',
   rbac: [REPLICASETS],
-  uses: ['runnerPods'],
-  collect: (ctx) =>
-    listInRunnerNamespaces<ReplicaSet>(ctx, REPLICASETS, 'v1', {
-      labelSelector: kube(ctx).scope.selector.split(',')[0],
-      reduce: (r) => reduce.runnerController(r, ctx.run.redactor),
-    }),
+  usesWithoutNamespace: ['runnerPods'],
+  async collect(ctx) {
+    const { client, scope } = kube(ctx);
+    const opts = {
+      labelSelector: scope.selector,
+      reduce: (r: ReplicaSet) => reduce.runnerController(r, ctx.run.redactor),
+    };
+    // Without --namespace and without a single runner pod there is no runner namespace to look in, and a
+    // ReplicaSet that creates no pods is exactly what needs finding: look for it cluster-wide.
+    if (!scope.namespace && (await runnerNamespaces(ctx)).length === 0)
+      return withRule({ ...REPLICASETS, scope: 'cluster' }, undefined, () =>
+        client.list<ReplicaSet, ReplicaSet>(apiPath('apps', 'v1', 'replicasets'), opts),
+      );
+    return listInRunnerNamespaces<ReplicaSet>(ctx, REPLICASETS, 'v1', opts);
+  },
 });
 
 const HPAS = nsRule('autoscaling', 'horizontalpodautoscalers');
@@ -145,7 +176,7 @@ export const runnerHpas = collector({
   scope: 'run',
   describe: 'the HorizontalPodAutoscalers in the runner namespaces',
   rbac: [HPAS],
-  uses: ['runnerPods'],
+  usesWithoutNamespace: ['runnerPods'],
   collect: (ctx) => listInRunnerNamespaces<Hpa>(ctx, HPAS, 'v2', { reduce: reduce.trimMeta }),
 });
 
@@ -155,7 +186,7 @@ export const serviceAccounts = collector({
   scope: 'run',
   describe: 'the ServiceAccounts in the runner namespaces (annotations and labels)',
   rbac: [SAS],
-  uses: ['runnerPods'],
+  usesWithoutNamespace: ['runnerPods'],
   collect: (ctx) => listInRunnerNamespaces<ServiceAccount>(ctx, SAS, 'v1', { reduce: reduce.trimMeta }),
 });
 
@@ -166,7 +197,7 @@ export const secretKeys = collector({
   describe:
     'the names and key names of the Secrets in the runner namespaces (values are dropped as each page is parsed)',
   rbac: [SECRETS],
-  uses: ['runnerPods'],
+  usesWithoutNamespace: ['runnerPods'],
   collect: (ctx) =>
     listInRunnerNamespaces<
       { metadata?: { name?: string; namespace?: string }; data?: Record<string, string> },
@@ -186,11 +217,26 @@ export const runnerEvents = collector({
   scope: 'run',
   describe: 'the events in the runner namespaces (scheduling, pod creation, back-off)',
   rbac: [EVENTS],
-  uses: ['runnerPods'],
+  usesWithoutNamespace: ['runnerPods', 'runnerReplicaSets'],
   async collect(ctx) {
-    const events = await listInRunnerNamespaces<Parameters<typeof reduce.event>[0], EventInfo>(ctx, EVENTS, 'v1', {
-      reduce: reduce.event,
-    });
+    const { client, scope } = kube(ctx);
+    const opts = { reduce: reduce.event };
+    // No runner pod and no --namespace: the events of the namespaces whose runner ReplicaSets create none.
+    const where =
+      !scope.namespace && (await runnerNamespaces(ctx)).length === 0
+        ? [...new Set((await ctx.get('runnerReplicaSets')).map((r) => r.metadata?.namespace ?? 'default'))].sort()
+        : undefined;
+    const events = where
+      ? (
+          await Promise.all(
+            where.map((ns) =>
+              withRule(EVENTS, ns, () =>
+                client.list<Parameters<typeof reduce.event>[0], EventInfo>(apiPath('', 'v1', 'events', ns), opts),
+              ),
+            ),
+          )
+        ).flat()
+      : await listInRunnerNamespaces<Parameters<typeof reduce.event>[0], EventInfo>(ctx, EVENTS, 'v1', opts);
     return events.sort((a, b) => (a.last ?? '').localeCompare(b.last ?? ''));
   },
 });
@@ -201,7 +247,7 @@ export const namespaces = collector({
   scope: 'run',
   describe: 'the runner namespaces themselves (their labels)',
   rbac: [NAMESPACES],
-  uses: ['runnerPods'],
+  usesWithoutNamespace: ['runnerPods'],
   async collect(ctx) {
     const { client } = kube(ctx);
     return Promise.all(
@@ -220,7 +266,7 @@ export const networkPolicies = collector({
   scope: 'run',
   describe: 'the NetworkPolicies in the runner namespaces',
   rbac: [NETPOLS],
-  uses: ['runnerPods'],
+  usesWithoutNamespace: ['runnerPods'],
   collect: (ctx) => listInRunnerNamespaces<NetworkPolicy>(ctx, NETPOLS, 'v1', { reduce: reduce.trimMeta }),
 });
 

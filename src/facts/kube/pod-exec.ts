@@ -2,12 +2,12 @@
 // the socket on older exec protocols), a hard timeout that terminates the socket, an output cap, and
 // the exit status read from the status channel. The output is then parsed as untrusted.
 import { Writable } from 'node:stream';
-import type { V1Status } from '@kubernetes/client-node';
+import type { KubeConfig, V1Status } from '@kubernetes/client-node';
 import { FactError, type RbacRule } from '../../engine/facts.ts';
 import { boundProbeScript, newNonce } from '../pod/script.ts';
 import { CappedBuffer, probeFactsFrom } from '../pod/output.ts';
 import type { ProbeFacts } from '../pod/parse.ts';
-import { type Access, forbiddenFor } from './client.ts';
+import { type Access, connectionPool, forbiddenFor } from './client.ts';
 
 export interface ExecOutcome {
   stdout: string;
@@ -37,7 +37,7 @@ export async function execInPod(
   command: string[],
   opts: { timeoutMs: number; maxBytes: number; signal?: AbortSignal; onRequest?: () => void },
 ): Promise<ExecOutcome> {
-  const { Exec } = await import('@kubernetes/client-node');
+  const { Exec } = await import('./client-node.ts');
   const out = new CappedBuffer(opts.maxBytes);
   let err = '';
   const stdout = new Writable({
@@ -66,7 +66,7 @@ export async function execInPod(
     if (opts.signal?.aborted) return finish(null, true, true);
     opts.signal?.addEventListener('abort', () => finish(null, true, true), { once: true });
     opts.onRequest?.();
-    new Exec(access.kc)
+    new Exec(pooledConfig(access.kc))
       .exec(ns, pod, container, command, stdout, stderr, null, false, (status) => {
         // Let buffered output drain before resolving.
         setImmediate(() => finish(exitCodeOf(status)));
@@ -83,6 +83,25 @@ export async function execInPod(
         reject(e);
       });
   });
+}
+
+/**
+ * The exec WebSocket through the run's keep-alive pool: its upgrade then goes out on a connection the
+ * LISTs already opened (one round trip) instead of a new TCP and TLS handshake (three). Exec hands its
+ * config to client-node's WebSocket handler, which reads the cluster and the HTTPS options from it:
+ * only the latter is wrapped, to add the pool's agent.
+ */
+function pooledConfig(kc: KubeConfig): KubeConfig {
+  const pool = connectionPool(kc);
+  if (!pool) return kc;
+  return Object.create(kc, {
+    applyToHTTPSOptions: {
+      value: async (o: Parameters<KubeConfig['applyToHTTPSOptions']>[0]) => {
+        await kc.applyToHTTPSOptions(o);
+        o.agent = pool;
+      },
+    },
+  }) as KubeConfig;
 }
 
 /** The rule an exec needs: the WebSocket upgrade is a GET, and from 1.30 it must also be allowed to `create`. */

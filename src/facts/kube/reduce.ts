@@ -86,6 +86,11 @@ export function node(n: RawNode): NodeInfo {
   };
 }
 
+/** Labels controllers add per revision: no selector a user writes names them. */
+const HASH_LABELS = new Set(['pod-template-hash', 'controller-revision-hash', 'pod-template-generation']);
+const withoutHashes = (labels: Record<string, string>) =>
+  Object.fromEntries(Object.entries(labels).filter(([k]) => !HASH_LABELS.has(k)));
+
 export function clusterPod(p: Pod): ClusterPod {
   const labels = p.metadata?.labels ?? {};
   const ds = p.metadata?.ownerReferences?.find((o) => o.kind === 'DaemonSet')?.name;
@@ -98,11 +103,28 @@ export function clusterPod(p: Pod): ClusterPod {
     requests: podRequests(p.spec),
     ...(app ? { app } : {}),
     ...(ds ? { daemonSet: ds } : {}),
+    ...(Object.keys(labels).length ? { labels: withoutHashes(labels) } : {}),
   };
 }
 
-export function daemonSet(d: { metadata?: { name?: string; namespace?: string } }): DaemonSetInfo {
-  return { namespace: d.metadata?.namespace ?? 'default', name: d.metadata?.name ?? '?' };
+interface RawDaemonSet {
+  metadata?: { name?: string; namespace?: string };
+  spec?: { template?: { spec?: { containers?: { name: string; args?: string[]; command?: string[] }[] } } };
+  status?: { numberReady?: number };
+}
+
+export function daemonSet(d: RawDaemonSet): DaemonSetInfo {
+  const containers = d.spec?.template?.spec?.containers ?? [];
+  const policyFlags = containers.flatMap((c) =>
+    [...(c.command ?? []), ...(c.args ?? [])].filter((a) => /network-?policy/i.test(a)).map((a) => `${c.name} ${a}`),
+  );
+  return {
+    namespace: d.metadata?.namespace ?? 'default',
+    name: d.metadata?.name ?? '?',
+    ...(d.status?.numberReady !== undefined ? { ready: d.status.numberReady } : {}),
+    ...(containers.length ? { containers: containers.map((c) => c.name) } : {}),
+    ...(policyFlags.length ? { policyFlags } : {}),
+  };
 }
 
 interface RawEvent {

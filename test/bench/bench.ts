@@ -108,6 +108,9 @@ async function egressRow(n: number): Promise<Row> {
 
 async function localRows(): Promise<Row[]> {
   const rows: Row[] = [];
+  // What Node.js itself costs to start on this machine now: read the start-up rows against it.
+  const bare = timeSync(process.execPath, ['-e', '0'], Math.max(RUNS, 9));
+  rows.push({ scenario: 'local', name: 'bare Node.js start (`node -e 0`), for reference', time: bare, load: load1() });
   const startup = timeSync(process.execPath, [BIN, '--version'], Math.max(RUNS, 9));
   rows.push({
     scenario: 'local',

@@ -9,11 +9,27 @@ N="${RD_NONCE:-x}"
 R="${RD_ROOT:-}"
 umask 077
 
-kv() { k="$1"; shift; printf '@@RDP:%s:kv:%s=' "$N" "$k"; printf '%s' "$*" | tr '\n\r' '  ' | head -c 2048; printf '\n'; }
+NL='
+'
+CR=$(printf '\r')
+# A value on one line and short enough (512 characters are at most 2048 bytes) is printed by the shell
+# itself; any other is folded onto one line and cut at 2048 bytes.
+kv() {
+  k="$1"; shift; v="$*"
+  case "$v" in
+    *"$NL"*|*"$CR"*) printf '@@RDP:%s:kv:%s=' "$N" "$k"; printf '%s' "$v" | tr '\n\r' '  ' | head -c 2048; printf '\n' ;;
+    *) if [ "${#v}" -le 512 ]; then printf '@@RDP:%s:kv:%s=%s\n' "$N" "$k" "$v"
+       else printf '@@RDP:%s:kv:%s=' "$N" "$k"; printf '%s' "$v" | head -c 2048; printf '\n'; fi ;;
+  esac
+}
 dump() {
   if [ -r "$R$1" ] && [ -f "$R$1" ]; then
     printf '@@RDP:%s:file:%s\n' "$N" "$1"
-    head -c 32768 "$R$1" 2>/dev/null | tr -d '\000'
+    # Kernel files (/proc, /sys) hold no NUL: one process each instead of a pipeline of two.
+    case "$1" in
+      /proc/*|/sys/*) head -c 32768 "$R$1" 2>/dev/null ;;
+      *) head -c 32768 "$R$1" 2>/dev/null | tr -d '\000' ;;
+    esac
     printf '\n'
   fi
 }

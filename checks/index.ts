@@ -29,24 +29,45 @@ import envRequired from './environment/required.ts';
 import envPlaceholders from './environment/placeholders.ts';
 import envRegion from './environment/region.ts';
 import envCloudProvider from './environment/cloud-provider.ts';
+import envValues from './environment/values.ts';
 import credAws from './credentials/aws.ts';
 import credAzure from './credentials/azure.ts';
 import credGcp from './credentials/gcp.ts';
 import tokenExpiry from './credentials/token-expiry.ts';
 import clusterVersion from './cluster/version.ts';
+import clusterDns from './cluster/dns.ts';
+import clusterFargate from './cluster/fargate.ts';
 import runnerPods from './workload/runner-pods.ts';
 import podHealth from './workload/pod-health.ts';
+import scheduling from './workload/scheduling.ts';
+import rollout from './workload/rollout.ts';
+import imageDrift from './workload/image-drift.ts';
+import gracePeriod from './workload/grace-period.ts';
 import image from './workload/image.ts';
 import placeholders from './workload/placeholders.ts';
 import secrets from './workload/secrets.ts';
 import resources from './workload/resources.ts';
 import metrics from './workload/metrics.ts';
+import workloadValues from './workload/values.ts';
+import scriptRunner from './workload/script-runner.ts';
 import serviceAccount from './identity/service-account.ts';
+import identitySubject from './identity/subject.ts';
+import identityExchange from './identity/exchange.ts';
+import tokenExposure from './identity/token-exposure.ts';
 import netpol from './network/policy.ts';
+import policyEnforced from './network/policy-enforced.ts';
+import metadataEndpoint from './network/metadata-endpoint.ts';
+import metricsScrape from './network/metrics-scrape.ts';
+import policySelectors from './network/policy-selectors.ts';
 import egress from './network/egress.ts';
 import egressPaths from './network/egress-paths.ts';
+import scriptRunnerReach from './network/script-runner.ts';
 import hpa from './scaling/hpa.ts';
+import customMetrics from './scaling/custom-metrics.ts';
 import headroom from './scaling/headroom.ts';
+import logSignatures from './logs/signatures.ts';
+import logErrors from './logs/errors.ts';
+import logRestarts from './logs/restarts.ts';
 import waivers from './config/waivers.ts';
 
 const all = [
@@ -79,24 +100,45 @@ const all = [
   envPlaceholders,
   envRegion,
   envCloudProvider,
+  envValues,
   credAws,
   credAzure,
   credGcp,
   tokenExpiry,
   clusterVersion,
+  clusterDns,
+  clusterFargate,
   runnerPods,
   podHealth,
+  scheduling,
+  rollout,
   image,
+  imageDrift,
   placeholders,
   secrets,
   resources,
+  gracePeriod,
   metrics,
+  workloadValues,
+  scriptRunner,
   serviceAccount,
+  identitySubject,
+  identityExchange,
+  tokenExposure,
   netpol,
+  policyEnforced,
+  metadataEndpoint,
+  metricsScrape,
+  policySelectors,
   egress,
   egressPaths,
+  scriptRunnerReach,
   hpa,
+  customMetrics,
   headroom,
+  logSignatures,
+  logErrors,
+  logRestarts,
   waivers,
 ];
 

@@ -18,6 +18,7 @@ export interface DoctorConfig {
     dnsServers?: string[];
     stageTimeout?: number;
   };
+  logs?: { azureWorkspace?: string; azureEndpoint?: string; awsLogGroup?: string; awsRegion?: string; since?: string };
   waivers: Waiver[];
 }
 

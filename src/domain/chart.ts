@@ -7,8 +7,16 @@ export const RUNNER_NAME_LABEL = 'app.kubernetes.io/name';
 export const RUNNER_SELECTOR = `${RUNNER_NAME_LABEL}=matillion-runner`;
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
+/**
+ * The chart's script runner (`scriptRunner.enabled`) carries the runner's name label too, told apart by
+ * `app.kubernetes.io/component=script-runner`: runner pods are those without it.
+ */
+export const NOT_SCRIPT_RUNNER = 'app.kubernetes.io/component!=script-runner';
+
 export function runnerSelector(release?: string): string {
-  return release ? `${RUNNER_SELECTOR},${INSTANCE_LABEL}=${release}` : RUNNER_SELECTOR;
+  return release
+    ? `${RUNNER_SELECTOR},${NOT_SCRIPT_RUNNER},${INSTANCE_LABEL}=${release}`
+    : `${RUNNER_SELECTOR},${NOT_SCRIPT_RUNNER}`;
 }
 
 /** The ServiceAccount the chart creates; the vendor's AWS trust policy hard-codes it. */

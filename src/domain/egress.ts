@@ -2,6 +2,9 @@
 // user adds. Every target's connect address, port and expected TLS name can be overridden, which is how
 // tests point the vendor's endpoints at servers on 127.0.0.1.
 
+import { registryEndpoints } from './registries.ts';
+import { telemetryRegion } from './values.ts';
+
 export interface EgressTarget {
   /** Display name: the host, or a user-given name. */
   name: string;
@@ -25,6 +28,10 @@ export interface RunnerSettings {
   cloud?: string;
   image?: string;
   awsRegion?: string;
+  /** The variable the AWS region came from (the IRSA webhook sets AWS_REGION in the pod). */
+  awsRegionSource?: string;
+  /** The cluster's cloud region (its nodes' topology.kubernetes.io/region): ACR's data endpoint is there. */
+  clusterRegion?: string;
   keyVault?: string;
 }
 
@@ -49,17 +56,21 @@ export function deriveTargets(s: RunnerSettings): EgressTarget[] {
   const out: EgressTarget[] = [];
   const region = (s.region ?? '').trim().toLowerCase();
   // The control plane has us1 and eu1 telemetry endpoints; every other region (au1 included) falls back to us1.
-  const otel = region === 'eu1' ? 'eu1' : 'us1';
+  const otel = telemetryRegion(region);
   out.push(t('keycloak.core.matillion.com', 'vendor login (OAuth client credentials)'));
   out.push(t('api.matillion.com', 'vendor control plane API'));
   out.push(t(`opentelemetry.${otel}.core.matillion.com`, `vendor telemetry for region ${region || '(unset → us1)'}`));
   const cloud = (s.cloud ?? '').trim().toUpperCase();
   if (cloud === 'AWS') {
     const r = s.awsRegion || 'us-east-1';
-    out.push(t(`sts.${r}.amazonaws.com`, 'IRSA token exchange (regional STS)'));
-    out.push(t(`s3.${r}.amazonaws.com`, 'S3 staging'));
-    out.push(t(`secretsmanager.${r}.amazonaws.com`, 'Secrets Manager'));
-    out.push(t(`logs.${r}.amazonaws.com`, 'CloudWatch Logs'));
+    // Where the region came from is part of the purpose: a wrong one sends every call to the wrong place.
+    const from = s.awsRegion
+      ? `region ${r} from ${s.awsRegionSource ?? 'AWS_REGION'}`
+      : `region ${r}: AWS_REGION is not set`;
+    out.push(t(`sts.${r}.amazonaws.com`, `IRSA token exchange (regional STS; ${from})`));
+    out.push(t(`s3.${r}.amazonaws.com`, `S3 staging (${from})`));
+    out.push(t(`secretsmanager.${r}.amazonaws.com`, `Secrets Manager (${from})`));
+    out.push(t(`logs.${r}.amazonaws.com`, `CloudWatch Logs (${from})`));
   } else if (cloud === 'AZURE') {
     out.push(t('login.microsoftonline.com', 'workload identity token exchange'));
     if (s.keyVault && validHost(`${s.keyVault}.vault.azure.net`))
@@ -70,14 +81,12 @@ export function deriveTargets(s: RunnerSettings): EgressTarget[] {
     out.push(t('secretmanager.googleapis.com', 'Secret Manager'));
     out.push(t('storage.googleapis.com', 'Cloud Storage'));
   }
-  const image = s.image ?? '';
-  const registry = image.includes('/') ? image.split('/')[0]! : '';
-  if (registry === 'public.ecr.aws') {
-    out.push(t('public.ecr.aws', 'image registry'));
-    out.push(t('api.ecr-public.us-east-1.amazonaws.com', 'image registry API (all regions use us-east-1)'));
-  } else if (/\.azurecr\.io$/.test(registry) || /docker\.pkg\.dev$/.test(registry)) {
-    if (validHost(registry)) out.push(t(registry, 'image registry'));
-  }
+  const pull = registryEndpoints(s.image ?? '', {
+    awsRegion: s.awsRegion,
+    awsRegionSource: s.awsRegionSource,
+    azureRegion: s.clusterRegion,
+  });
+  for (const e of pull) if (validHost(e.host)) out.push(t(e.host, e.purpose, e.port));
   return out;
 }
 
@@ -193,6 +202,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>, image?:
     region: env.MATILLION_REGION,
     cloud: env.CLOUD_PROVIDER,
     awsRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION,
+    awsRegionSource: env.AWS_REGION ? 'AWS_REGION' : env.AWS_DEFAULT_REGION ? 'AWS_DEFAULT_REGION' : undefined,
     keyVault: env.DEFAULT_KEYVAULT,
     image,
   };

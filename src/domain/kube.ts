@@ -58,11 +58,19 @@ export interface ClusterPod {
   app?: string;
   /** The DaemonSet that owns it, if any. */
   daemonSet?: string;
+  /** Its labels without the controllers' hashes (for NetworkPolicy peers and selectors). */
+  labels?: Record<string, string>;
 }
 
 export interface DaemonSetInfo {
   namespace: string;
   name: string;
+  /** Pods ready (status.numberReady), when the API reported it. */
+  ready?: number;
+  /** Container names of its pod template (how a network policy agent is recognised). */
+  containers?: string[];
+  /** `<container> <arg>` for args that switch network policy enforcement (`--enable-network-policy=true`). */
+  policyFlags?: string[];
 }
 
 export interface EventInfo {

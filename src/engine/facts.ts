@@ -18,6 +18,15 @@ import type {
   ServiceAccount,
 } from '../domain/kube.ts';
 import type { Sample } from '../domain/prometheus.ts';
+import type { CloudLogsFact } from '../domain/log-signatures.ts';
+import type { BindingInfo } from '../domain/bindings.ts';
+import type { DnsDeployment } from '../domain/cluster-dns.ts';
+import type { WebhookInfo } from '../domain/fargate.ts';
+import type { IdentityExchange } from '../domain/identity.ts';
+import type { ScriptRunnerReach } from '../domain/script-runner.ts';
+import type { CustomMetricValues } from '../domain/custom-metrics.ts';
+import type { NamespaceInfo } from '../domain/netpol-rules.ts';
+import type { PolicyEngineFact } from '../domain/policy-engines.ts';
 
 // --- in-pod facts (the probe, run on the local host or through exec in each runner pod) --------------
 
@@ -96,6 +105,9 @@ export interface IdentityFact {
   /** CapEff as 16 hex digits. */
   capEff: string | null;
   capabilities: string[] | null;
+  /** CapBnd (the bounding set: what the process or a child could ever gain) as 16 hex digits, and by name. */
+  capBnd?: string | null;
+  boundingCapabilities?: string[] | null;
 }
 
 /** Runner variables by name: lengths and placeholder flags for all, values only for non-secret names. */
@@ -203,6 +215,28 @@ export interface FactMap {
   runnerMetrics: MetricsScrape[];
   /** Every vantage point's egress view (the doctor's and each pod's), for conclusions across them. */
   egressViews: EgressView[];
+  /** The runner's recent error lines from Azure Log Analytics, grouped by signature (--azure-workspace). */
+  azureLogs: CloudLogsFact;
+  /** The same from CloudWatch Logs Insights (--aws-log-group). */
+  cloudwatchLogs: CloudLogsFact;
+  /** RoleBindings in the runner namespaces, reduced to role and subjects. */
+  roleBindings: BindingInfo[];
+  /** Every ClusterRoleBinding, reduced to role and subjects. */
+  clusterRoleBindings: BindingInfo[];
+  /** The cluster DNS Deployment(s) in kube-system (k8s-app=kube-dns). */
+  clusterDns: DnsDeployment[];
+  /** Mutating webhook configurations, names only (how agents reach EKS Fargate pods). */
+  mutatingWebhooks: WebhookInfo[];
+  /** The script runner Deployments in the runner namespaces (app.kubernetes.io/component=script-runner). */
+  scriptRunners: Deployment[];
+  /** The cloud region of a runner pod's node (topology.kubernetes.io/region), when its nodes can be read. */
+  clusterRegion: { region?: string; node?: string };
+  /** The custom metrics API's app_active_task_count for the runner pods, per runner namespace (what the HPA reads). */
+  customMetricsValues: CustomMetricValues[];
+  /** What enforces NetworkPolicies in the cluster, from the DaemonSets that run (and the nodes' platform). */
+  policyEngine: PolicyEngineFact;
+  /** Every namespace with its labels (NetworkPolicy namespaceSelectors match these). */
+  clusterNamespaces: NamespaceInfo[];
   // target-scoped (the local host or a runner pod)
   runtimes: RuntimesFact;
   filesystem: FilesystemFact;
@@ -213,6 +247,10 @@ export interface FactMap {
   kernel: KernelFact;
   /** Egress as seen from this vantage point (the doctor, the local host or a pod). */
   egress: EgressView;
+  /** The pod's own projected token exchanged with its cloud from inside it, as its SDK would (no token kept). */
+  identityExchange: IdentityExchange;
+  /** A TCP test from this runner environment to the script runner's sshd (MTLN_SCRIPT_RUNNER_HOST:2222). */
+  scriptRunnerReach: ScriptRunnerReach;
 }
 
 export type FactName = keyof FactMap;

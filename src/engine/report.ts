@@ -1,10 +1,12 @@
 // The report every reporter renders: one document, versioned, the same for every output format.
 import type { CheckResult, RunSummary, Status } from './types.ts';
 import { STATUS_RANK } from './types.ts';
+import { type BaselineDiff, findingKey, newKeys } from './baseline.ts';
 
 export const SCHEMA_VERSION = 1;
 
-export type FailOn = 'warn' | 'fail';
+/** `new`: only findings (warn or fail) that the `--baseline` report did not have fail the gate. */
+export type FailOn = 'warn' | 'fail' | 'new';
 
 export interface Report {
   schemaVersion: typeof SCHEMA_VERSION;
@@ -21,6 +23,8 @@ export interface Report {
   /** Set when the run could not start or could not examine the target at all. */
   fatal?: { message: string; remediation: string };
   notes: string[];
+  /** The comparison with `--baseline PREVIOUS.json`, when one was given. */
+  baseline?: BaselineDiff;
 }
 
 /** Exit codes, documented in the README and `--help`. */
@@ -39,12 +43,28 @@ export const EXIT = {
 
 /** Whether a status makes the run fail at the given threshold. `error` is not a finding: it is exit 4. */
 export function meetsThreshold(status: Status, failOn: FailOn): boolean {
-  return STATUS_RANK[status] >= STATUS_RANK[failOn];
+  return STATUS_RANK[status] >= STATUS_RANK[failOn === 'new' ? 'warn' : failOn];
+}
+
+/**
+ * Whether one result fails the gate: at or above the threshold, and with `--fail-on new` only when the
+ * baseline did not have it (without a baseline every finding is new).
+ */
+export function failsGate(
+  r: CheckResult,
+  report: Pick<Report, 'failOn' | 'baseline'>,
+  fresh = newKeys(report.baseline),
+): boolean {
+  if (!meetsThreshold(r.status, report.failOn)) return false;
+  return report.failOn !== 'new' || !report.baseline || fresh.has(findingKey(r));
 }
 
 export function exitCodeFor(report: Report): number {
   if (report.fatal) return EXIT.couldNotRun;
-  if (report.results.some((r) => meetsThreshold(r.status, report.failOn))) return EXIT.findings;
-  if (report.results.some((r) => r.status === 'error')) return EXIT.incomplete;
+  const fresh = newKeys(report.baseline);
+  if (report.results.some((r) => failsGate(r, report, fresh))) return EXIT.findings;
+  // With --fail-on new, a check that could not judge in the baseline run too is known debt, not news.
+  const unseen = (r: CheckResult) => report.failOn !== 'new' || !report.baseline || fresh.has(findingKey(r));
+  if (report.results.some((r) => r.status === 'error' && unseen(r))) return EXIT.incomplete;
   return EXIT.ok;
 }

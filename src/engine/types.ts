@@ -29,6 +29,7 @@ export const CATEGORIES = [
   'identity',
   'network',
   'scaling',
+  'logs',
   'config',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];

@@ -44,6 +44,30 @@ export function displayEnvValue(name: string, value: string | undefined): string
 
 export const MASK = '***';
 
+/**
+ * Credentials that show up inside free text the doctor did not write — log lines above all: bearer and
+ * basic authorization values, JWTs, `key=value` / `"key": "value"` secrets (passwords, tokens, client
+ * secrets, storage account keys, SAS signatures), AWS access key ids, PEM private keys. Over-masking is
+ * the safe side: this runs on text whose secrets the run never saw, so it cannot know them by value.
+ */
+const SECRETS_IN_TEXT: [RegExp, string][] = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, MASK],
+  [/\b(Bearer|Basic|Negotiate)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${MASK}`],
+  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, MASK],
+  [
+    /(["']?)\b([A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|sharedaccesssignature|credential|sig))\1(\s*[=:]\s*)(["']?)[^\s"'&;,]+/gi,
+    `$1$2$1$3$4${MASK}`,
+  ],
+  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, MASK],
+];
+
+/** Masks credentials recognisable by their form in free text (see SECRETS_IN_TEXT); known values are `scrub`'s job. */
+export function redactSecretsInText(s: string): string {
+  let out = s;
+  for (const [re, to] of SECRETS_IN_TEXT) out = out.replace(re, to);
+  return out;
+}
+
 export class Redactor {
   readonly #values = new Set<string>();
   #pattern?: RegExp;

@@ -283,8 +283,13 @@ export async function dnsServer(answers: Record<string, string | 'NXDOMAIN' | 'S
  * A TCP proxy on 127.0.0.1 to `port` that holds every chunk the server sends for `delayMs` before
  * passing it on, in order: every API response (TLS records included) arrives at least that late.
  */
-export async function delayingProxy(port: number, delayMs: number): Promise<Running & { connections: () => number }> {
+export async function delayingProxy(
+  port: number,
+  delayMs: number,
+): Promise<Running & { connections: () => number; dropped: () => number }> {
   let connections = 0;
+  // Response chunks that were due after their client had gone: a client that waited for everything drops none.
+  let dropped = 0;
   const srv = net.createServer((client) => {
     connections++;
     const upstream = net.connect({ host: '127.0.0.1', port });
@@ -293,7 +298,10 @@ export async function delayingProxy(port: number, delayMs: number): Promise<Runn
       const due = Date.now() + delayMs;
       chain = chain
         .then(() => new Promise<void>((r) => setTimeout(r, Math.max(0, due - Date.now()))))
-        .then(() => void (client.destroyed || client.write(chunk)));
+        .then(() => {
+          if (client.destroyed) dropped++;
+          else client.write(chunk);
+        });
     });
     client.pipe(upstream);
     const end = () => {
@@ -304,5 +312,10 @@ export async function delayingProxy(port: number, delayMs: number): Promise<Runn
     upstream.on('error', end).on('close', () => void chain.then(end));
   });
   const sockets = track(srv);
-  return { port: await listen(srv), close: closer(srv, sockets), connections: () => connections };
+  return {
+    port: await listen(srv),
+    close: closer(srv, sockets),
+    connections: () => connections,
+    dropped: () => dropped,
+  };
 }

@@ -100,6 +100,6 @@ describe.skipIf(Boolean(skip))('control-plane harness', () => {
     expect(bad.stdout).toBe('partial\n');
     expect(bad.code).not.toBe(0);
     // kwok reports the exit status in the exec status message rather than a NonZeroExitCode cause.
-    expect(bad.stderr).toMatch(/exit status 3/);
+    expect(bad.stderr).toMatch(/exit status 3|exit code 3/);
   });
 });

@@ -11,6 +11,7 @@ import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { Cluster } from '../cluster/cluster.ts';
 import { NS, runnerObjects, wireRunnerPod } from '../cluster/fixture.ts';
 import { delayingProxy } from '../helpers/net-servers.ts';
+import { parse as parseJunit } from 'test-results-parser';
 
 const skip = inject('clusterSkip');
 const c = skip ? (undefined as unknown as Cluster) : Cluster.attach(inject('clusterDir'));
@@ -37,8 +38,7 @@ interface Report {
 function doctor(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
-  const t0 = performance.now();
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, 'check', ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: c.kubeconfig, ...env },
@@ -47,7 +47,7 @@ function doctor(
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));
     child.stderr.on('data', (b) => (stderr += b));
-    child.on('close', (code) => resolve({ code, stdout, stderr, wallMs: performance.now() - t0 }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 const tmp = () => mkdtempSync(join(tmpdir(), 'rd-facts-'));
@@ -157,6 +157,24 @@ describe.skipIf(Boolean(skip))('facts as data on the real control plane', () => 
     for (const [name, text] of Object.entries(outputs))
       for (const canary of [ENV_CANARY, SECRET_CANARY, PROXY_CANARY])
         expect(text.includes(canary), `${canary} in ${name}`).toBe(false);
+    // The JUnit file of this real run, read by a JUnit consumer from npm (the parser behind testbeats'
+    // CI publishers), beside the xmllint schema test: its counts are those of the JSON report.
+    const rep = JSON.parse(outputs['r.json'] ?? '{}') as Report;
+    const junit = parseJunit({ type: 'junit', files: [`${dir}/r.xml`] });
+    const count = (st: string) => rep.results.filter((x) => x.status === st).length;
+    // Its root counts (the consumer leaves skipped cases out of `total`), its suites' skipped counts, and
+    // the status it gives each case (an <error> case is FAIL to it).
+    expect(junit.failed).toBe(count('fail'));
+    expect(junit.errors).toBe(count('error'));
+    expect(junit.suites.reduce((n, x) => n + x.skipped, 0)).toBe(count('skip'));
+    const cases = junit.suites.flatMap((x) => x.cases);
+    expect(cases.length).toBe(rep.results.length);
+    const by = (st: string) => cases.filter((k) => k.status === st).length;
+    expect([by('PASS'), by('FAIL'), by('SKIP')]).toEqual([
+      count('pass') + count('info') + count('warn'),
+      count('fail') + count('error'),
+      count('skip'),
+    ]);
     // The facts were really collected: the Secret by its key names, the env by name, the proxy without its password.
     const snap = JSON.parse(outputs['s.json'] ?? '{}');
     expect(snap.facts.run.secretKeys.value).toContainEqual({ namespace: ns, name: 'warehouse', keys: ['token'] });
@@ -181,10 +199,10 @@ describe.skipIf(Boolean(skip))('facts as data on the real control plane', () => 
       KUBECONFIG: slow,
     });
     const rep = JSON.parse(r.stdout) as Report;
-    // Ends within a second of the deadline (process start-up included), and says how long it really took.
-    expect(r.wallMs).toBeLessThan(9000);
-    expect(rep.durationMs).toBeGreaterThanOrEqual(8000);
-    expect(rep.durationMs).toBeLessThan(9000);
+    // It stopped at the deadline instead of waiting for every late answer (counted by the proxy, not timed):
+    // answers were still on their way when the doctor had gone.
+    await new Promise((res) => setTimeout(res, 2500));
+    expect(proxy.dropped()).toBeGreaterThan(0);
     const late = rep.results.filter((x) => x.code.endsWith('/error-deadline') || x.details?.reason === 'deadline');
     expect(late.length).toBeGreaterThan(0);
     for (const x of late) expect(x.message).toMatch(/deadline/);

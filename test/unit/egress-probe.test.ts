@@ -220,6 +220,8 @@ describe('targets and proxy rules', () => {
       'logs.eu-west-1.amazonaws.com',
       'public.ecr.aws',
       'api.ecr-public.us-east-1.amazonaws.com',
+      // ECR Public serves the layers from the region's bucket (the region the pod's AWS_REGION gives).
+      'prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com',
     ]);
     expect(
       names({

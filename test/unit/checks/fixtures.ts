@@ -22,6 +22,7 @@ import type {
   Pod,
   ServiceAccount,
 } from '../../../src/domain/kube.ts';
+import { runnerObjects } from '../../cluster/fixture.ts';
 
 export const NOW = Date.parse('2026-12-01T12:00:00Z');
 const GiB = 1024 ** 3;
@@ -131,6 +132,8 @@ export const hardenedIdentity = (): IdentityFact => ({
   seccomp: 2,
   capEff: '0000000000000000',
   capabilities: [],
+  capBnd: '0000000000000000',
+  boundingCapabilities: [],
 });
 
 export const healthyCredentials = (): CredentialsFact => ({
@@ -164,55 +167,21 @@ export const SELECTOR_LABELS = {
 };
 export const POD_LABELS = { app: `${FULLNAME}-pods`, ...SELECTOR_LABELS };
 
-export const chartEnv = (cloud = 'AWS') => [
-  { name: 'ACCOUNT_ID', value: '12345' },
-  { name: 'AGENT_ID', value: 'a1b2c3d4-agent' },
-  { name: 'MATILLION_REGION', value: 'eu1' },
-  { name: 'CLOUD_PROVIDER', value: cloud },
-  { name: 'PROXY_HTTP', value: '' },
-  { name: 'PROXY_HTTPS', value: '' },
-  { name: 'PROXY_EXCLUDE', value: '' },
-  { name: 'PROXY_PROTOCOL_HTTP' },
-  { name: 'PROXY_PROTOCOL_HTTPS' },
-  { name: 'CUSTOM_CERT_LOCATION', value: '' },
-  { name: 'EXTENSION_LIBRARY_LOCATION', value: '' },
-  { name: 'EXTERNAL_DRIVER_LOCATION', value: '' },
-  { name: 'EXPORT_LOGS' },
-  { name: 'KUBERNETES_CLUSTER_DOMAIN', value: 'cluster.local' },
-];
+/** The chart's rendered objects (test/cluster/fixture.ts is the one description of what the chart renders). */
+const rendered = (cloud: 'AWS' | 'AZURE' | 'GCP') => runnerObjects({ cloud }) as { kind: string; [k: string]: any }[];
+const renderedKind = (cloud: 'AWS' | 'AZURE' | 'GCP', kind: string) => {
+  const o = rendered(cloud).find((x) => x.kind === kind);
+  if (!o) throw new Error(`the chart fixture renders no ${kind}`);
+  return o;
+};
+const asCloud = (cloud: string) => (cloud === 'AZURE' || cloud === 'GCP' ? cloud : 'AWS');
 
-/** The runner pod template as the chart renders it for AWS (runnerSize small, IRSA). */
-export const chartPodSpec = (cloud = 'AWS'): NonNullable<Pod['spec']> => ({
-  serviceAccountName: 'matillion-runner-sa',
-  automountServiceAccountToken: cloud !== 'AWS',
-  securityContext: { sysctls: [{ name: 'net.ipv4.tcp_keepalive_time', value: '30' }] },
-  terminationGracePeriodSeconds: 43200,
-  containers: [
-    {
-      name: `${FULLNAME}-pods`,
-      image: 'public.ecr.aws/matillion/etl-agent:stable',
-      imagePullPolicy: 'Always',
-      envFrom: [{ secretRef: { name: `${FULLNAME}-config` } }],
-      env: chartEnv(cloud),
-      ports: [{ containerPort: 8080, name: 'metrics' }],
-      securityContext: {},
-      resources: {
-        requests: { cpu: '1', memory: '4Gi', ...(cloud === 'AWS' ? { 'ephemeral-storage': '50Gi' } : {}) },
-        limits: { cpu: '2', memory: '4Gi', ...(cloud === 'AWS' ? { 'ephemeral-storage': '50Gi' } : {}) },
-      },
-      volumeMounts: [
-        { name: 'config-volume', mountPath: '/etc/config', readOnly: true },
-        { name: 'tmp-volume', mountPath: '/tmp' },
-        { name: 'api-profiles-volume', mountPath: '/home/agentuser/api_profiles' },
-      ],
-    },
-  ],
-  volumes: [
-    { name: 'config-volume', secret: { secretName: `${FULLNAME}-config` } },
-    { name: 'tmp-volume', emptyDir: {} },
-    { name: 'api-profiles-volume', emptyDir: {} },
-  ],
-});
+export const chartEnv = (cloud = 'AWS') =>
+  renderedKind(asCloud(cloud), 'Deployment').spec.template.spec.containers[0].env;
+
+/** The runner pod template as the chart renders it (runnerSize small; for AWS with what the IRSA webhook injects). */
+export const chartPodSpec = (cloud = 'AWS'): NonNullable<Pod['spec']> =>
+  renderedKind(asCloud(cloud), 'Deployment').spec.template.spec;
 
 export const runnerPod = (name: string, over: { node?: string; ip?: string; cloud?: string } = {}): Pod => ({
   metadata: {
@@ -306,29 +275,7 @@ export const runnerServiceAccount = (
   metadata: { name: 'matillion-runner-sa', namespace: NS, annotations },
 });
 
-export const chartNetworkPolicy = (): NetworkPolicy => ({
-  metadata: { name: `${FULLNAME}-netpol`, namespace: NS },
-  spec: {
-    podSelector: { matchLabels: SELECTOR_LABELS },
-    policyTypes: ['Ingress', 'Egress'],
-    ingress: [
-      {
-        from: [{ namespaceSelector: { matchLabels: { name: 'monitoring' } } }],
-        ports: [{ port: 8080, protocol: 'TCP' }],
-      },
-    ],
-    egress: [
-      {
-        ports: [
-          { port: 53, protocol: 'UDP' },
-          { port: 53, protocol: 'TCP' },
-        ],
-      },
-      { ports: [{ port: 443, protocol: 'TCP' }] },
-      { ports: [{ port: 80, protocol: 'TCP' }] },
-    ],
-  },
-});
+export const chartNetworkPolicy = (): NetworkPolicy => renderedKind('AWS', 'NetworkPolicy') as NetworkPolicy;
 
 export const node = (name: string, over: Partial<NodeInfo> = {}): NodeInfo => ({
   name,

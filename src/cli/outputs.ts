@@ -1,6 +1,7 @@
 // --output FORMAT=PATH: parsed before the run (a bad spec is a usage error, not a lost report) and
-// written atomically after it (temp file + rename, so a CI job never reads half a report).
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+// written atomically after it (temp file + rename, so a CI job never reads half a report; devices and
+// FIFOs such as /dev/null are written in place).
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Report } from '../engine/report.ts';
 import type { Redactor } from '../redact/redact.ts';
@@ -36,8 +37,18 @@ async function render(format: Format, report: Report): Promise<string> {
   return (await import('../../reporters/plain.ts')).renderPlain(report);
 }
 
+/**
+ * A regular file (or a new one) is replaced atomically; anything else — /dev/null, /dev/stdout, a FIFO,
+ * a terminal — is written in place: renaming over it would replace the device node itself.
+ */
 export async function writeAtomic(path: string, content: string | Buffer): Promise<void> {
   const abs = resolve(path);
+  const existing = await stat(abs).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    if (existing.isDirectory()) throw new Error(`${abs} is a directory`);
+    await writeFile(abs, content);
+    return;
+  }
   await mkdir(dirname(abs), { recursive: true });
   const tmp = `${abs}.tmp-${process.pid}`;
   await writeFile(tmp, content, { mode: 0o644 });

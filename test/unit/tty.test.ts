@@ -28,7 +28,7 @@ afterAll(() => {
 
 describe.skipIf(!hasTmux)('the binary in a terminal (tmux)', () => {
   it('shows a slow check live, then leaves the grouped report on the screen', async () => {
-    const slowPython = '#!/bin/sh\ncase "$1" in *.py) sleep 2;; esac\nexec /usr/bin/python3 "$@"\n';
+    const slowPython = '#!/bin/sh\ncase "$1" in *.py) /bin/sleep 2;; esac\nexec /usr/bin/python3 "$@"\n';
     const fx = makeFixture({ real: ['python3', 'java'], bin: { python3: slowPython } });
     const textOut = join(fx.root, 'report.txt');
     const env = Object.entries({ ...fx.env, HOME: process.env.HOME, TERM: 'xterm-256color', NO_COLOR: '1' })
@@ -83,7 +83,7 @@ describe.skipIf(!hasTmux)('the binary in a terminal (tmux)', () => {
     expect(fromHeader).toMatch(/^runtime +✔ python\.present, python\.inline, python\.file, java\.present$/m);
     expect(fromHeader).toMatch(/judged \d+ of \d+ checks/);
     fx.cleanup();
-  });
+  }, 90_000); // two bounded polls of 30 s each, on a loaded machine
 });
 
 it.skipIf(hasTmux)('skipped: tmux is not installed here (apt-get install tmux)', () => {

@@ -7,6 +7,8 @@ import type { JudgeContext, MessageDef } from '../../src/engine/types.ts';
 const PULL_ERROR = /ImagePullBackOff|ErrImagePull|InvalidImageName/;
 /** More restarts than this warn. */
 const MAX_RESTARTS = 5;
+/** A container running for less than this after back-off restarts is still in its loop. */
+const RECENT_RESTART_MS = 120_000;
 const LOGS_PREVIOUS = 'kubectl logs -n {{namespace}} {{pod}} --previous';
 
 const messages = {
@@ -76,12 +78,12 @@ export default defineCheck({
     why: 'A restarting or OOM-killed runner loses the tasks it was running; an image pull error means the registry is unreachable or the tag does not exist.',
     fix: 'Act on the reason given per pod: raise memory for OOMKilled, allow the registry for image pulls, read the logs (`kubectl logs --previous`) for crashes.',
   },
-  needs: ['runnerPods', 'runnerEvents', 'runnerDeployments'],
+  needs: ['runnerPods', 'runnerEvents', 'runnerDeployments', 'now'],
   requires: ['workload.runner-pods'],
   messages,
-  judge({ runnerPods, runnerEvents, runnerDeployments }, ctx) {
+  judge({ runnerPods, runnerEvents, runnerDeployments, now }, ctx) {
     const out = [
-      ...runnerPods.map((p) => judgePod(p, runnerEvents, ctx)),
+      ...runnerPods.map((p) => judgePod(p, runnerEvents, now, ctx)),
       ...runnerDeployments.flatMap((d) => judgeReplicas(d, ctx)),
     ];
     // Nothing to say only without pods: when run without workload.runner-pods, which fails on none.
@@ -95,16 +97,19 @@ type Ctx = JudgeContext<keyof typeof messages>;
  * for moments before each restart; in between the container is `terminated` with a growing restart count
  * (a runner's container always restarts, so a terminated one with restarts behind it is looping, whatever
  * its exit code — 0 included), and the pod gets `BackOff` events. */
-function crashLoop(p: Pod, events: readonly EventInfo[]) {
+function crashLoop(p: Pod, events: readonly EventInfo[], nowMs: number) {
   const backingOff =
     lastPodEvent(events, p, (e) => e.reason === 'BackOff' && /restarting failed container/i.test(e.message)) !==
     undefined;
   for (const c of p.status?.containerStatuses ?? []) {
     const now = c.state?.terminated;
     const term = now ?? c.lastState?.terminated;
+    // Just restarted after back-off: running (and Ready, without a readiness probe) for seconds only.
+    const startedAt = Date.parse(String(c.state?.running?.startedAt ?? ''));
+    const justRestarted = c.restartCount >= 2 && nowMs - startedAt < RECENT_RESTART_MS;
     const looping =
       (c.restartCount > 0 && (c.state?.waiting?.reason === 'CrashLoopBackOff' || now !== undefined)) ||
-      (backingOff && !c.ready && term !== undefined);
+      (backingOff && (!c.ready || justRestarted) && term !== undefined);
     if (looping)
       return {
         container: c.name,
@@ -144,7 +149,7 @@ function memoryLimit(p: Pod, container: string | undefined): string {
   return c?.resources?.limits?.memory ?? 'unset';
 }
 
-function judgePod(p: Pod, events: readonly EventInfo[], { report }: Ctx) {
+function judgePod(p: Pod, events: readonly EventInfo[], now: number, { report }: Ctx) {
   const target = podName(p);
   const where = { namespace: p.metadata?.namespace ?? 'default', pod: p.metadata?.name ?? '' };
   const statuses = p.status?.containerStatuses ?? [];
@@ -173,7 +178,7 @@ function judgePod(p: Pod, events: readonly EventInfo[], { report }: Ctx) {
       { target, details: { image, reason: pull.reason } },
     );
   }
-  const loop = crashLoop(p, events);
+  const loop = crashLoop(p, events, now);
   if (loop) {
     const info = {
       ...where,

@@ -252,6 +252,29 @@ const mixedPods = edit(healthyCluster(), (f) => {
 const podHealthTable = table(podHealth, {
   valid: [
     {
+      name: 'recovered: running and Ready for an hour after two restarts, an old BackOff event: restarts only, no crash loop',
+      facts: edit(
+        firstPod((p) => {
+          Object.assign(runnerStatus(p), {
+            ready: true,
+            restartCount: 2,
+            state: { running: { startedAt: new Date(NOW - 3_600_000).toISOString() } },
+            lastState: { terminated: { reason: 'Error', exitCode: 3 } },
+          });
+        }),
+        (f) => {
+          f.runnerEvents = [
+            event('matillion-runner-app-7d9f-aaaaa', {
+              reason: 'BackOff',
+              message:
+                'Back-off restarting failed container matillion-runner-pods in pod matillion-runner-app-7d9f-aaaaa',
+            }),
+          ];
+        },
+      ),
+      codes: ['healthy', 'healthy'],
+    },
+    {
       name: 'both pods Running and Ready, the Deployment fully available',
       facts: healthyCluster(),
       codes: ['healthy', 'healthy'],
@@ -354,6 +377,30 @@ const podHealthTable = table(podHealth, {
         },
       ),
       codes: ['crash-loop', 'healthy'],
+    },
+    {
+      name: 'a crash loop seen seconds after a restart, Ready already (no readiness probe): still a crash loop',
+      facts: edit(
+        firstPod((p) => {
+          Object.assign(runnerStatus(p), {
+            ready: true,
+            restartCount: 2,
+            state: { running: { startedAt: new Date(NOW - 3_000).toISOString() } },
+            lastState: { terminated: { reason: 'Error', exitCode: 3 } },
+          });
+        }),
+        (f) => {
+          f.runnerEvents = [
+            event('matillion-runner-app-7d9f-aaaaa', {
+              reason: 'BackOff',
+              message:
+                'Back-off restarting failed container matillion-runner-pods in pod matillion-runner-app-7d9f-aaaaa',
+            }),
+          ];
+        },
+      ),
+      codes: ['crash-loop', 'healthy'],
+      expect: message(/exited with code 3 \(Error\) and has been restarted 2 times/),
     },
     {
       name: 'OOMKilled with exit code 0 (a child killed, PID 1 exited cleanly) is still OOMKilled',

@@ -2,10 +2,10 @@
 // where a test needs a fault no real tool can show here (a full /tmp, a security agent killing
 // python3 with 137), a small stand-in command first on PATH. Everything else is real: the real probe
 // runs under the real /bin/sh and reads these files through its root prefix.
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, chmodSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, symlinkSync, chmodSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { tempDir } from './tmp.ts';
 
 const TOOLS = [
   'sh',
@@ -31,7 +31,7 @@ let toolbox: string | undefined;
 
 /** A new directory with symlinks to these real tools (those this machine has): a PATH for an image. */
 export function toolsDir(tools: readonly string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rd-toolbox-'));
+  const dir = tempDir('rd-toolbox-');
   for (const t of tools) {
     const real = execFileSync('/bin/sh', ['-c', `command -v ${t} || true`], { encoding: 'utf8' }).trim();
     if (real.startsWith('/')) symlinkSync(real, join(dir, t));
@@ -106,7 +106,7 @@ export interface Fixture {
 }
 
 export function makeFixture(o: FixtureOptions = {}): Fixture {
-  const root = mkdtempSync(join(tmpdir(), 'rd-root-'));
+  const root = tempDir('rd-root-');
   const put = (p: string, content: string) => {
     const full = join(root, p);
     mkdirSync(dirname(full), { recursive: true });

@@ -7,9 +7,9 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './tmp.ts';
 
 const ossl = (args: string[], cwd: string) => execFileSync('openssl', args, { cwd, stdio: 'ignore' });
 
@@ -27,7 +27,7 @@ export interface Pki {
 }
 
 export function makePki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), 'rd-pki-'));
+  const dir = tempDir('rd-pki-');
   const mkCa = (name: string) => {
     ossl(
       [

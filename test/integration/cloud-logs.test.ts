@@ -7,10 +7,9 @@
 // AWS secret appear in no output, no snapshot. The snapshot judges the same offline; without the flags
 // the checks skip and no store is asked; a 403 is `error` naming the role to grant (exit 4).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Cluster } from '../cluster/cluster.ts';
@@ -28,6 +27,7 @@ import {
 } from '../helpers/cloud-servers.ts';
 import { fakeJwt } from '../helpers/fixture-root.ts';
 import { makePki, type Pki } from '../helpers/net-servers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const skip = inject('clusterSkip');
 const c = skip ? (undefined as unknown as Cluster) : Cluster.attach(inject('clusterDir'));
@@ -156,7 +156,7 @@ const azureAnswer = (kql: string) =>
 beforeAll(async () => {
   if (skip) return;
   pki = makePki();
-  dir = mkdtempSync(join(tmpdir(), 'rd-logs-e2e-'));
+  dir = tempDir('rd-logs-e2e-');
   tokenFile = join(dir, 'azure-identity-token');
   writeFileSync(tokenFile, JWT);
   az = await azureStandIn(pki, JWT, { query: azureAnswer });

@@ -3,8 +3,7 @@
 // URL); the deadline holds from process start through an API server that answers late. (A forbidden
 // fact with nothing failing, exit 4: check-cluster.test.ts.)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
@@ -12,6 +11,7 @@ import { Cluster } from '../cluster/cluster.ts';
 import { NS, runnerObjects, wireRunnerPod } from '../cluster/fixture.ts';
 import { delayingProxy } from '../helpers/net-servers.ts';
 import { parse as parseJunit } from 'test-results-parser';
+import { tempDir } from '../helpers/tmp.ts';
 
 const skip = inject('clusterSkip');
 const c = skip ? (undefined as unknown as Cluster) : Cluster.attach(inject('clusterDir'));
@@ -50,7 +50,7 @@ function doctor(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
-const tmp = () => mkdtempSync(join(tmpdir(), 'rd-facts-'));
+const tmp = () => tempDir('rd-facts-');
 const withoutTimes = (r: Report) => r.results.map(({ durationMs: _d, ...x }) => x);
 
 describe.skipIf(Boolean(skip))('facts as data on the real control plane', () => {

@@ -8,8 +8,7 @@
 // proves the script runner's port 2222 from inside a runner pod. No credential the stand-ins hand out
 // appears in any output or snapshot.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { Cluster } from '../cluster/cluster.ts';
@@ -17,6 +16,7 @@ import { IRSA_TOKEN_DIR, runnerObjects, runnerPods, wireRunnerPod, type FixtureO
 import { fakeJwt } from '../helpers/fixture-root.ts';
 import { aadServer, type Stand, sshdStandIn, stsServer } from '../helpers/identity-servers.ts';
 import { makePki, type Pki } from '../helpers/net-servers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const skip = inject('clusterSkip');
 const c = skip ? (undefined as unknown as Cluster) : Cluster.attach(inject('clusterDir'));
@@ -135,7 +135,7 @@ describe.skipIf(Boolean(skip))(
         { sub: 'system:serviceaccount:v-id-aws-sa:custom-runner-sa', aud, exp: exp() },
         env,
       );
-      const dir = mkdtempSync(join(tmpdir(), 'rd-identity-'));
+      const dir = tempDir('rd-identity-');
       const calls = sts.calls;
       const ok = await doctor([
         '--namespace',

@@ -4,11 +4,11 @@
 // every container a fresh network namespace holding only lo: nothing a container does can leave the
 // machine. Needs root, runc, umoci, debootstrap and jq; without them it skips (fails under CI).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImages, doctorImage, PAUSE_IMAGE, RUNNER_IMAGE, type BuiltImage } from '../cluster/images.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const TOOLS = ['runc', 'umoci', 'debootstrap', 'jq'];
 const missingTools = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
@@ -21,7 +21,7 @@ if (skip) console.log(`image tests skipped: ${skip}`);
 const pkgVersion = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
-const work = skip ? '' : mkdtempSync(join(tmpdir(), 'rd-images-test-'));
+const work = skip ? '' : tempDir('rd-images-test-');
 const state = join(work, 'runc');
 const started = new Set<string>();
 let seq = 0;

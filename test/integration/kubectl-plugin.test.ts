@@ -2,13 +2,14 @@
 // reached through a symlink on PATH (as krew or a user's ~/bin installs it) is listed by `kubectl plugin
 // list` and runs `kubectl runner-doctor check …` with the flags kubectl passes through untouched.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { BIN_DIR, Cluster } from '../cluster/cluster.ts';
 import { NS } from '../cluster/fixture.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const execFileP = promisify(execFile);
 const skip = inject('clusterSkip');
@@ -35,7 +36,7 @@ async function kubectl(args: string[], path = pathWith(join(process.cwd(), 'node
 
 describe.skipIf(Boolean(skip))('kubectl runner-doctor (plugin)', () => {
   beforeAll(() => {
-    pluginDir = mkdtempSync(join(tmpdir(), 'rd-plugin-'));
+    pluginDir = tempDir('rd-plugin-');
     symlinkSync(PLUGIN, join(pluginDir, 'kubectl-runner_doctor'));
   });
 

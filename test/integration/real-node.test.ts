@@ -5,8 +5,7 @@
 // guard rules that keep every packet on this machine; then that teardown leaves nothing behind.
 // Needs root, iptables and a cgroup memory controller; without them it skips (fails under CI).
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +22,7 @@ import {
   realNodeUnavailable,
   sweepStaleRealNodes,
 } from '../cluster/real-node.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const why = missingBinaries().length ? HOW_TO_BUILD : realNodeUnavailable();
 if (why && process.env.CI) throw new Error(`real-node tests cannot run here (CI=true): ${why}`);
@@ -60,7 +60,7 @@ describe.skipIf(!!why)('the sweep at start', () => {
   // namespace with its veth, a host route through it and a guard rule, and the shim socket dir.
   it("removes everything of a node whose owner process is gone, and nothing of a live one's", async () => {
     const id = `rd-node${await deadPid()}-0`;
-    const nodeDir = join(mkdtempSync(join(tmpdir(), 'rd-sweep-test-')), id);
+    const nodeDir = join(tempDir('rd-sweep-test-'), id);
     const volume = join(nodeDir, 'kubelet', 'pods', 'uid', 'volumes', 'token');
     mkdirSync(volume, { recursive: true });
     const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', join(nodeDir, 'kubelet.json')], {

@@ -1,12 +1,13 @@
 // The single executable (`npm run build:binary`): built once, then run with a PATH that holds no node
 // at all — only sh and the few tools the local probe uses — and compared with the bundle run by Node.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolboxDir } from '../helpers/fixture-root.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const execFileP = promisify(execFile);
 const ROOT = process.cwd();
@@ -39,7 +40,7 @@ const codes = (r: Report) => r.results.map((x) => `${x.checkId} ${x.target} ${x.
 
 describe('the single executable (Node SEA)', () => {
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'rd-binary-'));
+    dir = tempDir('rd-binary-');
     binary = join(dir, 'runner-doctor-linux-x64');
     execFileSync(process.execPath, [join(ROOT, 'scripts/build-binary.mjs'), '--out', binary], { cwd: ROOT });
   }, 180_000);

@@ -2,12 +2,12 @@
 // passes the gate, a new finding fails it, in every format), a bad baseline file as a usage error in one
 // line, --output markdown=PATH for the step summary, --verbose for every target.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { marked } from 'marked';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FixtureOptions, makeFixture } from '../helpers/fixture-root.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = join(process.cwd(), 'bin/runner-doctor');
 beforeAll(() => {
@@ -28,7 +28,7 @@ function check(fixture: FixtureOptions, args: string[]) {
 }
 
 describe('--baseline and --fail-on new', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rd-baseline-'));
+  const dir = tempDir('rd-baseline-');
   const root = { uid: 0 } satisfies FixtureOptions; // runs as root: security.non-root fails
   const worse = { uid: 0, cgroup: { version: 2, memoryMax: '4294967296', memoryCurrent: '10', oomKill: 3 } } as const;
 
@@ -77,7 +77,7 @@ describe('--baseline and --fail-on new', () => {
 
 describe('--output markdown and --verbose', () => {
   it('writes the CI summary; -v lists every check with its own message', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rd-md-'));
+    const dir = tempDir('rd-md-');
     const quiet = check({}, ['--output', `markdown=${dir}/summary.md`]);
     const md = readFileSync(`${dir}/summary.md`, 'utf8');
     expect(md).toMatch(/^## runner-doctor: /);

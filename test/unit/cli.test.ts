@@ -2,8 +2,7 @@
 // errors in one line, and a canary secret that must appear in no output of any format.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
@@ -11,6 +10,7 @@ import schema from '../../reporters/report.schema.json' with { type: 'json' };
 import snapshotSchema from '../../src/facts/snapshot.schema.json' with { type: 'json' };
 import { fakeJwt, makeFixture, type Fixture } from '../helpers/fixture-root.ts';
 import { XSD } from '../helpers/xsd.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = join(process.cwd(), 'bin/runner-doctor');
 beforeAll(() => {
@@ -30,7 +30,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, fx?: Fixture) {
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
-const tmp = () => mkdtempSync(join(tmpdir(), 'rd-cli-'));
+const tmp = () => tempDir('rd-cli-');
 
 describe('CLI basics', () => {
   it('--version prints the package version', () => {

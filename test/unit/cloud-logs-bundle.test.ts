@@ -3,11 +3,11 @@
 // @aws-sdk/client-cloudwatch-logs — `--version` and `check --local` pay nothing for them. Proven by a
 // module hook that records every file the process loads, then looking into those files.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = join(process.cwd(), 'bin/runner-doctor');
 /** Strings only the SDKs' own code holds (user agents, the JSON 1.1 target prefix). */
@@ -17,7 +17,7 @@ let dir: string;
 beforeAll(() => {
   if (!existsSync('dist/runner-doctor.mjs'))
     execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-  dir = mkdtempSync(join(tmpdir(), 'rd-bundle-'));
+  dir = tempDir('rd-bundle-');
   writeFileSync(
     join(dir, 'hook.mjs'),
     "import { registerHooks } from 'node:module';\nimport { appendFileSync } from 'node:fs';\n" +

@@ -6,10 +6,9 @@
 // a query that never completes within its time, missing credentials — then the checks judge the facts.
 // A tripwire proxy catches any request that would leave 127.0.0.1; canary secrets in log lines, the
 // access token and the AWS secret must appear in no fact.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import logErrors from '../../checks/logs/errors.ts';
@@ -43,6 +42,7 @@ import {
 } from '../helpers/cloud-servers.ts';
 import { fakeJwt } from '../helpers/fixture-root.ts';
 import { makePki, type Pki, refusedPort } from '../helpers/net-servers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const NOW = Date.parse('2026-11-30T12:00:00Z');
 const DAY = 86_400_000;
@@ -79,7 +79,7 @@ async function tripwireProxy() {
 
 beforeAll(async () => {
   pki = makePki();
-  const dir = mkdtempSync(join(tmpdir(), 'rd-cloud-'));
+  const dir = tempDir('rd-cloud-');
   tokenFile = join(dir, 'azure-identity-token');
   writeFileSync(tokenFile, JWT);
   const t = await tripwireProxy();
@@ -633,7 +633,7 @@ describe('CloudWatch Logs Insights through the real CloudWatchLogsClient', () =>
 
   it('IRSA: the default chain exchanges the projected token with STS, and the queries are signed with the role', async () => {
     const sts = await stsStandIn();
-    const dir = mkdtempSync(join(tmpdir(), 'rd-irsa-'));
+    const dir = tempDir('rd-irsa-');
     const token = join(dir, 'token');
     writeFileSync(token, JWT);
     // The SDK's credential chain reads the process's own environment, as it does in a pod with IRSA.

@@ -7,8 +7,7 @@
 // must appear in no output. Regional STS endpoints are proven through a local CONNECT proxy that refuses
 // them, so nothing leaves this machine.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import exchangeCheck from '../../checks/identity/exchange.ts';
@@ -30,6 +29,7 @@ import {
   stsServer,
 } from '../helpers/identity-servers.ts';
 import { connectProxy, makePki, type Pki, refusedPort, type Running } from '../helpers/net-servers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const CANARY = 'CANARY-9d7e51-NEVER-PRINT';
 const ROLE = 'arn:aws:iam::123456789012:role/matillion-runner';
@@ -90,7 +90,7 @@ beforeAll(async () => {
   const host = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
   sshd = await sshdStandIn(host);
   closers.push(sts.close, aad.close, metadata.close, unbound.close, agent.close, sshd.close, proxy.close);
-  root = mkdtempSync(join(tmpdir(), 'rd-identity-'));
+  root = tempDir('rd-identity-');
   token('ksa', { sub: RUNNER_SUB, aud: ['https://kubernetes.default.svc'], exp: later() });
   mkdirSync(join(root, 'var/run/secrets/kubernetes.io/serviceaccount'), { recursive: true });
   writeFileSync(
@@ -272,7 +272,7 @@ for (const [tool, path] of Object.entries(tools)) {
       // a subject mismatch but a refusal to look into (the binding names another KSA than the pod's).
       expect(judge(b).code).toBe('identity.exchange/denied');
       // A pod whose own KSA is data/runner: the Terraform binding names matillion/matillion-runner-sa.
-      const other = mkdtempSync(join(tmpdir(), 'rd-identity-'));
+      const other = tempDir('rd-identity-');
       mkdirSync(join(other, 'var/run/secrets/kubernetes.io/serviceaccount'), { recursive: true });
       writeFileSync(
         join(other, 'var/run/secrets/kubernetes.io/serviceaccount/token'),

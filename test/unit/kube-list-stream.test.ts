@@ -3,14 +3,14 @@
 // one keep-alive connection, a page cut off half-way retried without duplicating what it had delivered,
 // and a reducer's exception passed on as the bug it is.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListStreamParser } from '../../src/facts/kube/list-stream.ts';
 import { KubeClient, KubeError, loadAccess } from '../../src/facts/kube/client.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 function split(text: string, sizes: number[]): Buffer[] {
   const b = Buffer.from(text, 'utf8');
@@ -98,7 +98,7 @@ describe('KubeClient.list against a local API stand-in', () => {
       s.on('close', () => sockets.delete(s));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    dir = mkdtempSync(join(tmpdir(), 'rd-list-'));
+    dir = tempDir('rd-list-');
     kubeconfig = join(dir, 'kubeconfig');
     const port = (server.address() as AddressInfo).port;
     writeFileSync(

@@ -2,8 +2,7 @@
 // pushed comes back from its /metrics, a second push replaces the group (stale series are gone), and an
 // unreachable gateway is one line naming the URL. Nothing but 127.0.0.1 is ever contacted.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor, type Report, SCHEMA_VERSION } from '../../src/engine/report.ts';
@@ -17,6 +16,7 @@ import {
   writeMetricsFile,
 } from '../../src/cli/metrics-push.ts';
 import { hangingServer, refusedPort } from '../helpers/net-servers.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const PUSHGATEWAY = '/usr/bin/prometheus-pushgateway';
 const missing = existsSync(PUSHGATEWAY) ? '' : `${PUSHGATEWAY} is missing (apt-get install prometheus-pushgateway)`;
@@ -130,7 +130,7 @@ describe('metricsText', () => {
   });
 
   it('writeMetricsFile writes .prom content atomically, leaving no temp file behind', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rd-textfile-'));
+    const dir = tempDir('rd-textfile-');
     const path = join(dir, 'runner_doctor.prom');
     await writeMetricsFile(makeReport(ALL), path);
     await writeMetricsFile(makeReport(ALL.slice(0, 2)), path);
@@ -149,7 +149,7 @@ describe.skipIf(Boolean(missing))('pushMetrics against a real Pushgateway', () =
   let stderr = '';
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'rd-pushgateway-'));
+    dataDir = tempDir('rd-pushgateway-');
     const port = await refusedPort();
     url = `http://127.0.0.1:${port}`;
     gw = spawn(

@@ -3,14 +3,14 @@
 // turned this machine's /dev/null into a regular file. The FIFO stands in for a device here (creating a
 // character device needs mknod and would be a real one).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeAtomic } from '../../src/cli/outputs.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rd-outputs-'));
+const dir = tempDir('rd-outputs-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('writeAtomic', () => {

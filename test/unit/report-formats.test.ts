@@ -4,8 +4,7 @@
 // the baseline comparison (new / resolved / unchanged, a rollout is not news) and `--fail-on new`; the
 // grouping rules on small synthetic reports; the ink progress of a check that runs longer than a second.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { render } from 'ink-testing-library';
@@ -25,6 +24,7 @@ import { EXIT, exitCodeFor, type Report } from '../../src/engine/report.ts';
 import { summarize } from '../../src/engine/run.ts';
 import type { CheckResult } from '../../src/engine/types.ts';
 import { hasXmllint, XSD } from '../helpers/xsd.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const load = (name: string): Report =>
   JSON.parse(readFileSync(join(import.meta.dirname, 'golden', 'reports', `${name}.json`), 'utf8'));
@@ -121,7 +121,7 @@ describe('markdown (GitHub-flavoured), read back with a Markdown parser', () => 
 describe('JUnit', () => {
   const canValidate = Boolean(XSD && hasXmllint);
   const xmllint = (xml: string) => {
-    const dir = mkdtempSync(join(tmpdir(), 'rd-junit-'));
+    const dir = tempDir('rd-junit-');
     writeFileSync(join(dir, 'r.xml'), xml);
     execFileSync('xmllint', ['--noout', '--schema', XSD ?? '', join(dir, 'r.xml')], { stdio: 'pipe' });
   };

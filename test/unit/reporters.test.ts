@@ -2,9 +2,8 @@
 // validated against the shipped schema, plain text stable and ANSI-free, ink progress rendered.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { XSD, hasXmllint } from '../helpers/xsd.ts';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
@@ -17,6 +16,7 @@ import schema from '../../reporters/report.schema.json' with { type: 'json' };
 import { summarize } from '../../src/engine/run.ts';
 import type { Report } from '../../src/engine/report.ts';
 import type { CheckResult } from '../../src/engine/types.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const r = (
   checkId: string,
@@ -67,7 +67,7 @@ function sampleReport(over: Partial<Report> = {}): Report {
 }
 
 function xmllint(xml: string): void {
-  const dir = mkdtempSync(join(tmpdir(), 'rd-junit-'));
+  const dir = tempDir('rd-junit-');
   writeFileSync(join(dir, 'r.xml'), xml);
   execFileSync('xmllint', ['--noout', '--schema', XSD!, join(dir, 'r.xml')], { stdio: 'pipe' });
 }

@@ -2,15 +2,15 @@
 // deadline: unfinished checks become errors, every report is written, the exit code says "incomplete".
 // The probe here is a shell that never finishes, so the run is surely still going when the signal comes.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/tmp.ts';
 
 const BIN = join(process.cwd(), 'bin/runner-doctor');
 
 async function interrupted(sig: NodeJS.Signals) {
-  const dir = mkdtempSync(join(tmpdir(), 'rd-sig-'));
+  const dir = tempDir('rd-sig-');
   const mark = join(dir, 'probe-started');
   const shell = join(dir, 'hanging-sh');
   writeFileSync(shell, `#!/bin/sh\ntouch "${mark}"\nexec sleep 60\n`);

@@ -1,6 +1,6 @@
 import { listOf } from '../../src/domain/format.ts';
 import type { NetworkPolicy, Pod } from '../../src/domain/kube.ts';
-import { policiesFor } from '../../src/domain/netpol.ts';
+import { byPolicySet } from '../../src/domain/netpol.ts';
 import { egressToAddress, METADATA_IP, METADATA_PORT, peersText, ruleName } from '../../src/domain/netpol-rules.ts';
 import { podName } from '../../src/domain/runner.ts';
 import { defineCheck } from '../../src/engine/define.ts';
@@ -38,18 +38,8 @@ export default defineCheck({
   needs: ['runnerPods', 'networkPolicies'],
   messages,
   judge({ runnerPods, networkPolicies }, ctx) {
-    const seen = new Set<string>();
-    const out: Finding<Id>[] = [];
-    for (const p of runnerPods) {
-      const selecting = policiesFor(p, networkPolicies);
-      const key = `${p.metadata?.namespace}:${selecting
-        .map((x) => x.metadata?.name)
-        .sort()
-        .join(',')}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(judgePod(p, selecting, ctx));
-    }
+    // Pods selected by the same policies get the same answer: one finding per namespace and policy set.
+    const out = byPolicySet(runnerPods, networkPolicies).map(({ pod, selecting }) => judgePod(pod, selecting, ctx));
     return out.length ? out : ctx.report('no-pods');
   },
 });

@@ -2,7 +2,7 @@ import { METRICS_PORT } from '../../src/domain/chart.ts';
 import { isPrometheusServer, TASK_METRIC } from '../../src/domain/custom-metrics.ts';
 import { listOf } from '../../src/domain/format.ts';
 import type { ClusterPod, NetworkPolicy, NetworkPolicyPeer, Pod } from '../../src/domain/kube.ts';
-import { isolates, policiesFor } from '../../src/domain/netpol.ts';
+import { isolates, byPolicySet } from '../../src/domain/netpol.ts';
 import {
   ingressRules,
   type NamespaceInfo,
@@ -63,19 +63,11 @@ export default defineCheck({
   needs: ['runnerPods', 'networkPolicies', 'clusterNamespaces', 'clusterPods'],
   messages,
   judge({ runnerPods, networkPolicies, clusterNamespaces, clusterPods }, ctx) {
-    const seen = new Set<string>();
-    const out: Finding<Id>[] = [];
+    // Pods selected by the same policies get the same answer: one finding per namespace and policy set.
     const prometheus = clusterPods.filter(isPrometheusServer);
-    for (const p of runnerPods) {
-      const selecting = policiesFor(p, networkPolicies);
-      const key = `${p.metadata?.namespace}:${selecting
-        .map((x) => x.metadata?.name)
-        .sort()
-        .join(',')}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(judgePod(p, selecting, { namespaces: clusterNamespaces, pods: clusterPods, prometheus }, ctx));
-    }
+    const out = byPolicySet(runnerPods, networkPolicies).map(({ pod, selecting }) =>
+      judgePod(pod, selecting, { namespaces: clusterNamespaces, pods: clusterPods, prometheus }, ctx),
+    );
     return out.length ? out : ctx.report('no-pods');
   },
 });

@@ -1,7 +1,7 @@
 import { HELM_VALUE, METRICS_PORT } from '../../src/domain/chart.ts';
 import { listOf } from '../../src/domain/format.ts';
 import type { NetworkPolicy, Pod } from '../../src/domain/kube.ts';
-import { egressVerdict, ingressVerdict, policiesFor } from '../../src/domain/netpol.ts';
+import { egressVerdict, ingressVerdict, byPolicySet } from '../../src/domain/netpol.ts';
 import { egressRules, peersReach, peersText, ruleName } from '../../src/domain/netpol-rules.ts';
 import { literalEnv, podName, runnerContainer } from '../../src/domain/runner.ts';
 import { defineCheck } from '../../src/engine/define.ts';
@@ -54,18 +54,7 @@ export default defineCheck({
   messages,
   judge({ runnerPods, networkPolicies }, ctx) {
     // Pods selected by the same policies get the same answer: one finding per namespace and policy set.
-    const seen = new Set<string>();
-    const out: Finding<Id>[] = [];
-    for (const p of runnerPods) {
-      const selecting = policiesFor(p, networkPolicies);
-      const key = `${p.metadata?.namespace}:${selecting
-        .map((x) => x.metadata?.name)
-        .sort()
-        .join(',')}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(judgePod(p, selecting, ctx));
-    }
+    const out = byPolicySet(runnerPods, networkPolicies).map(({ pod, selecting }) => judgePod(pod, selecting, ctx));
     return out.length ? out : ctx.report('no-pods');
   },
 });

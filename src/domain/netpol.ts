@@ -23,6 +23,29 @@ export function policiesFor(pod: Pod, policies: readonly NetworkPolicy[]): Netwo
   );
 }
 
+/**
+ * The runner pods grouped by the set of policies selecting them (per namespace), one representative pod
+ * each: pods selected by the same policies get the same answer, so a check judges each group once.
+ */
+export function byPolicySet(
+  pods: readonly Pod[],
+  policies: readonly NetworkPolicy[],
+): { pod: Pod; selecting: NetworkPolicy[] }[] {
+  const seen = new Set<string>();
+  const out: { pod: Pod; selecting: NetworkPolicy[] }[] = [];
+  for (const pod of pods) {
+    const selecting = policiesFor(pod, policies);
+    const key = `${pod.metadata?.namespace}:${selecting
+      .map((x) => x.metadata?.name)
+      .sort()
+      .join(',')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ pod, selecting });
+  }
+  return out;
+}
+
 function types(p: NetworkPolicy): string[] {
   if (p.spec?.policyTypes?.length) return p.spec.policyTypes;
   return ['Ingress', ...(p.spec?.egress ? ['Egress'] : [])];

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFixture, one } from '../helpers/run-local.ts';
 import { fakeJwt, type FixtureOptions } from '../helpers/fixture-root.ts';
 import { CHECKS } from '../../checks/index.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const TOKEN_PATH = '/var/run/secrets/eks.amazonaws.com/serviceaccount/token';
 const inAnHour = Math.floor(Date.now() / 1000) + 3600;
@@ -457,5 +458,28 @@ describe('the JVM flags of running processes', () => {
       }),
     );
     expect(one(rs, 'resources.jvm-heap').details).toMatchObject({ heapPercentOfLimit: 60, sources: ['pid 4711'] });
+  });
+});
+
+describe('the runtimes run side by side', () => {
+  it('java starts while python3 is still running', async () => {
+    // Stand-ins that signal through files and wait for each other, each at most 5 s: python3 -c marks
+    // that it runs and stays until java has seen the mark; java waits for the mark. Run one after the
+    // other, python3 gives up, removes its mark, and java then never sees it. An order, not a time, is
+    // asserted.
+    const until = (f: string) =>
+      `i=0; while [ ! -e "$RD_MARKS/${f}" ] && [ $i -lt 100 ]; do /bin/sleep 0.05; i=$((i+1)); done`;
+    const marks = tempDir('rd-marks-');
+    const rs = await checkFixture(
+      variant({
+        env: { RD_MARKS: marks },
+        bin: {
+          python3: `#!/bin/sh\ncase "$1" in -c) : > "$RD_MARKS/py"; ${until('java-saw-py')}; rm -f "$RD_MARKS/py"; echo "rd-inline-ok Python 3.11.9";; *) echo rd-file-ok;; esac\n`,
+          java: `#!/bin/sh\n${until('py')}\nif [ -e "$RD_MARKS/py" ]; then : > "$RD_MARKS/java-saw-py"; s=yes; else s=no; fi\necho "openjdk version \\"17.0.9\\" saw-python=$s" >&2\n`,
+        },
+      }),
+    );
+    expect(one(rs, 'runtime.java.present').message).toMatch(/saw-python=yes/);
+    expect(one(rs, 'runtime.python.inline').status).toBe('pass');
   });
 });

@@ -51,29 +51,23 @@ dump /proc/sys/vm/overcommit_memory
 dump /proc/sys/kernel/pid_max
 dump /etc/ld.so.preload
 
-# --- runtimes ---------------------------------------------------------------------------------------
+# --- runtimes, started now ---------------------------------------------------------------------------
+# python3 (inline and from a file) and `java -version` start here, in the background, and are reported
+# at the end: a JVM's start (0.3-0.5 s) then overlaps the reads below instead of adding to them. Their
+# output goes to files in the first writable temp directory; with none, python3 has no file to run and
+# java runs where it is reported.
 PY=$(command -v python3 2>/dev/null)
-kv python.path "$PY"
-if [ -n "$PY" ]; then
-  out=$($TO python3 -c 'import sys; print("rd-inline-ok Python", sys.version.split()[0])' 2>&1); rc=$?
-  kv python.inline.rc "$rc"; kv python.inline.out "$(printf '%s' "$out" | head -c 300)"
-  F=""
-  for d in /tmp "${TMPDIR:-/tmp}"; do
-    if printf 'print("rd-file-ok")\n' > "$R$d/rd-probe-$$.py" 2>/dev/null; then F="$R$d/rd-probe-$$.py"; kv python.file.dir "$d"; break; fi
-  done
-  if [ -n "$F" ]; then
-    out=$($TO python3 "$F" 2>&1); rc=$?
-    kv python.file.rc "$rc"; kv python.file.out "$(printf '%s' "$out" | head -c 300)"
-    rm -f "$F"
-  else
-    kv python.file.rc unwritable
-  fi
-fi
 JV=$(command -v java 2>/dev/null)
-kv java.path "$JV"
-if [ -n "$JV" ]; then
-  out=$($TO java -version 2>&1); kv java.version "$(printf '%s\n' "$out" | sed -n '/version "/{p;q;}')"
+T=""
+for d in /tmp "${TMPDIR:-/tmp}"; do
+  if printf 'print("rd-file-ok")\n' > "$R$d/rd-probe-$$.py" 2>/dev/null; then T="$R$d/rd-probe-$$"; TD="$d"; break; fi
+done
+if [ -n "$PY" ] && [ -n "$T" ]; then
+  ( $TO python3 -c 'import sys; print("rd-inline-ok Python", sys.version.split()[0])' > "$T.pi" 2>&1; echo $? > "$T.pir" ) &
+  ( $TO python3 "$T.py" > "$T.pf" 2>&1; echo $? > "$T.pfr" ) &
 fi
+[ -n "$JV" ] && [ -n "$T" ] && { $TO java -version > "$T.jv" 2>&1 & }
+
 # JVM flags of running java processes: only -X options, so no -Dsecret=... ever leaves.
 for f in $(grep -l java "$R"/proc/[0-9]*/cmdline 2>/dev/null | head -n 20); do
   p="${f%/cmdline}"
@@ -167,4 +161,24 @@ for v in AWS_WEB_IDENTITY_TOKEN_FILE AZURE_FEDERATED_TOKEN_FILE AWS_CONTAINER_AU
   elif [ ! -r "$R$f" ]; then kv "token:$v" "unreadable|"
   else kv "token:$v" "ok|$(jwt_exp "$R$f")"; fi
 done
+# --- runtimes, reported ------------------------------------------------------------------------------
+wait
+kv python.path "$PY"
+if [ -n "$PY" ]; then
+  if [ -n "$T" ]; then
+    read -r rc < "$T.pir"; kv python.inline.rc "$rc"; kv python.inline.out "$(head -c 300 "$T.pi")"
+    kv python.file.dir "$TD"
+    read -r rc < "$T.pfr"; kv python.file.rc "$rc"; kv python.file.out "$(head -c 300 "$T.pf")"
+  else
+    out=$($TO python3 -c 'import sys; print("rd-inline-ok Python", sys.version.split()[0])' 2>&1); rc=$?
+    kv python.inline.rc "$rc"; kv python.inline.out "$(printf '%s' "$out" | head -c 300)"
+    kv python.file.rc unwritable
+  fi
+fi
+kv java.path "$JV"
+if [ -n "$JV" ]; then
+  if [ -n "$T" ]; then out=$(head -c 65536 "$T.jv"); else out=$($TO java -version 2>&1); fi
+  kv java.version "$(printf '%s\n' "$out" | sed -n '/version "/{p;q;}')"
+fi
+[ -n "$T" ] && rm -f "$T.py" "$T.pi" "$T.pir" "$T.pf" "$T.pfr" "$T.jv"
 printf '@@RDP:%s:end\n' "$N"

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Cluster, missingBinaries } from '../cluster/cluster.ts';
 import { DEFAULT_NODES, installRunner } from '../cluster/fixture.ts';
 import { benchClusterRows, benchUser, latencyRows } from './bench-cluster.ts';
+import { removeTempDirs } from '../helpers/tmp.ts';
 import { BIN, execTimed, load1, printTable, REPO, type Row, stats, writeResult } from './measure.ts';
 
 const argv = process.argv.slice(2);
@@ -230,4 +231,5 @@ for (const [name, on, run] of sections) {
 console.log('\nall rows:');
 printTable(all);
 console.log(`results: ${files.map((f) => f.replace(`${REPO}/`, '')).join(', ')}`);
+removeTempDirs();
 process.exit(0); // the egress row's hanging server's sockets would keep the loop alive

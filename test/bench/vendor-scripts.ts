@@ -9,11 +9,11 @@
 // The scripts are not part of this repository: set VENDOR_SCRIPTS_DIR to a directory holding the two,
 // or keep a mirror of the repository where the bench looks for one (VENDOR_SCRIPTS_GIT, a git dir).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN_DIR } from '../cluster/cluster.ts';
 import { NS } from '../cluster/fixture.ts';
+import { tempDir } from '../helpers/tmp.ts';
 import { summarize } from './audit.ts';
 import { BENCH_USER, type BenchCluster, doctorRow, measureDoctor } from './bench-cluster.ts';
 import { latencyProxy } from './latency-proxy.ts';
@@ -31,7 +31,7 @@ export function vendorScripts(): { dir: string } | { skip: string } {
   }
   const git = process.env.VENDOR_SCRIPTS_GIT ?? DEFAULT_GIT;
   if (!existsSync(git)) return { skip: 'the vendor scripts are not here (set VENDOR_SCRIPTS_DIR)' };
-  const dir = mkdtempSync(join(tmpdir(), 'rd-vendor-'));
+  const dir = tempDir('rd-vendor-');
   try {
     for (const f of FILES)
       writeFileSync(

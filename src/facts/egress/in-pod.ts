@@ -12,33 +12,13 @@ import {
   validHost,
 } from '../../domain/egress.ts';
 import { cleanText } from '../../redact/redact.ts';
+import { PY_PROXY_RULES } from '../in-pod-proxy.ts';
 
 const PY = String.raw`
-import json, os, socket, ssl, threading, time, base64, tempfile
+import json, os, re, socket, ssl, threading, time, base64, tempfile
 N = os.environ['RDE_N']; T = json.loads(os.environ['RDE_T']); TO = json.loads(os.environ['RDE_TO'])
 lock = threading.Lock()
-def env(*ks):
-    for k in ks:
-        v = os.environ.get(k, '').strip()
-        if v: return v
-    return ''
-runner = env('PROXY_HTTPS', 'PROXY_HTTP')
-PX = runner or env('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy')
-EX = [e for e in (env('PROXY_EXCLUDE') if runner else env('NO_PROXY', 'no_proxy')).replace('|', ',').replace(' ', ',').split(',') if e]
-def excluded(h, p):
-    h = h.lower().rstrip('.')
-    for e in EX:
-        e = e.strip().lower()
-        if e == '*': return True
-        if ':' in e and e.rsplit(':', 1)[1].isdigit():
-            if int(e.rsplit(':', 1)[1]) != p: continue
-            e = e.rsplit(':', 1)[0]
-        if e.startswith('*.'): e = e[1:]
-        e = e.rstrip('.')
-        if e.startswith('.'):
-            if h.endswith(e) or h == e[1:]: return True
-        elif h == e or h.endswith('.' + e): return True
-    return False
+${PY_PROXY_RULES}
 def proxy_for(t):
     if not PX or excluded(t['host'], t['port']): return None
     u = PX if '://' in PX else 'http://' + PX

@@ -11,6 +11,7 @@
 import type { ExchangeMode, ExchangeSkip, IdentityExchange, TokenClaims } from '../../domain/identity.ts';
 import type { ScriptRunnerReach } from '../../domain/script-runner.ts';
 import { cleanText } from '../../redact/redact.ts';
+import { PY_PROXY_RULES } from '../in-pod-proxy.ts';
 
 const PY = String.raw`
 import json, os, re, socket, ssl, time, base64, http.client
@@ -18,11 +19,7 @@ from urllib.parse import urlencode, urlsplit, unquote
 N = os.environ['RDI_N']; W = os.environ.get('RDI_W', 'exchange'); TO = float(os.environ.get('RDI_TO', '8'))
 R = os.environ.get('RD_ROOT', '')
 SECRETS = []
-def env(*ks):
-    for k in ks:
-        v = os.environ.get(k, '').strip()
-        if v: return v
-    return ''
+${PY_PROXY_RULES}
 def clean(s, n=300):
     s = str(s)
     for x in SECRETS:
@@ -53,22 +50,6 @@ def read_token(var, path=None):
         if isinstance(j.get('exp'), (int, float)): c['exp'] = int(j['exp'])
     except Exception: pass
     return c, t
-RPX = env('PROXY_HTTPS', 'PROXY_HTTP')
-PX = RPX or env('HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy')
-EX = [e.strip().lower() for e in re.split(r'[|,\s]+', env('PROXY_EXCLUDE') if RPX else env('NO_PROXY', 'no_proxy')) if e.strip()]
-def excluded(h, p):
-    h = h.lower().rstrip('.')
-    for e in EX:
-        if e == '*': return True
-        if ':' in e and e.rsplit(':', 1)[1].isdigit():
-            if int(e.rsplit(':', 1)[1]) != p: continue
-            e = e.rsplit(':', 1)[0]
-        if e.startswith('*.'): e = e[1:]
-        e = e.rstrip('.')
-        if e.startswith('.'):
-            if h.endswith(e) or h == e[1:]: return True
-        elif h == e or h.endswith('.' + e): return True
-    return False
 def proxy_for(h, p):
     if not PX or excluded(h, p): return None
     u = PX if '://' in PX else 'http://' + PX

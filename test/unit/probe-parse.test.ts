@@ -1,7 +1,7 @@
 // The probe's output is untrusted: strict parsing, cleaning, truncation, and the real probe on this
 // machine's own /proc and /sys.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseRaw, ProbeParseError, toFacts, mountFor, parseMountinfo } from '../../src/facts/pod/parse.ts';
 import { runLocalProbe } from '../../src/facts/local/probe.ts';
 import { makeFixture } from '../helpers/fixture-root.ts';
@@ -105,6 +105,9 @@ describe('the probe on this machine (real /proc and /sys)', () => {
     const v1 = existsSync('/sys/fs/cgroup/memory');
     expect(f.cgroup.version).toBe(v2 ? 2 : v1 ? 1 : 'none');
     expect([0, 1, 2]).toContain(f.kernel.overcommitMemory);
+    // /proc/sys answers only a read from offset 0; cgroupfs is read by the shell itself: both whole.
+    expect(f.kernel.overcommitMemory).toBe(Number(readFileSync('/proc/sys/vm/overcommit_memory', 'utf8')));
+    if (v2 || v1) expect(f.cgroup.memoryUsage).toBeGreaterThan(0);
     // JSON-safe: the snapshot stores these facts as they are.
     expect(JSON.parse(JSON.stringify(f))).toEqual(f);
   });

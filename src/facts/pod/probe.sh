@@ -25,9 +25,18 @@ kv() {
 dump() {
   if [ -r "$R$1" ] && [ -f "$R$1" ]; then
     printf '@@RDP:%s:file:%s\n' "$N" "$1"
-    # Kernel files (/proc, /sys) hold no NUL: one process each instead of a pipeline of two.
     case "$1" in
-      /proc/*|/sys/*) head -c 32768 "$R$1" 2>/dev/null ;;
+      # cgroupfs files are a line or a few, hold no NUL and read fine in pieces: read by the shell itself,
+      # without a process (a fork costs more than a short read; there are dozens of them). Not /proc: its
+      # sysctl files answer only a read from offset 0, and the shell's `read` takes a byte at a time,
+      # which is slower than head for files of kilobytes (mountinfo, status).
+      /sys/*)
+        n=0
+        while IFS= read -r l || [ -n "$l" ]; do
+          printf '%s\n' "$l"; n=$((n + ${#l} + 1)); [ "$n" -ge 32768 ] && break
+        done 2>/dev/null < "$R$1" ;;
+      # Kernel files hold no NUL: one process each instead of a pipeline of two.
+      /proc/*) head -c 32768 "$R$1" 2>/dev/null ;;
       *) head -c 32768 "$R$1" 2>/dev/null | tr -d '\000' ;;
     esac
     printf '\n'
@@ -92,10 +101,12 @@ WD="${MTLN_EMERALD_WORKING_DIR:-/home}/${U:-${USER:-agentuser}}"
 kv fs.workdir "$WD"
 for d in /tmp /dev/shm "$WD" /; do
   if [ ! -d "$R$d" ]; then kv "fs.write:$d" missing
-  elif ( : > "$R$d/.rd-probe-$$" ) 2>/dev/null; then rm -f "$R$d/.rd-probe-$$"; kv "fs.write:$d" ok
+  # `command` keeps a failed redirection from ending the shell: no subshell needed. Removed below, at once.
+  elif { command : > "$R$d/.rd-probe-$$"; } 2>/dev/null; then kv "fs.write:$d" ok
   else kv "fs.write:$d" denied; fi
-  kv "fs.df:$d" "$(df -Pk "$R$d" 2>/dev/null | tail -n 1)"
+  out=$(df -Pk "$R$d" 2>/dev/null); kv "fs.df:$d" "${out##*"$NL"}"
 done
+rm -f "$R/tmp/.rd-probe-$$" "$R/dev/shm/.rd-probe-$$" "$R$WD/.rd-probe-$$" "$R/.rd-probe-$$" 2>/dev/null
 if printf '#!/bin/sh\nexit 0\n' > "$R/tmp/rd-probe-$$.sh" 2>/dev/null; then
   chmod 700 "$R/tmp/rd-probe-$$.sh" 2>/dev/null
   "$R/tmp/rd-probe-$$.sh" >/dev/null 2>&1; kv fs.exec:/tmp "$?"
@@ -111,7 +122,8 @@ fi
 
 # --- cgroups: v2 unified (leaf and ancestors, for the effective limit) and v1 controllers -------------
 dump /proc/self/cgroup
-CG=$(sed -n 's/^0:://p' "$R/proc/self/cgroup" 2>/dev/null)
+CG=""
+[ -r "$R/proc/self/cgroup" ] && while IFS= read -r l; do case "$l" in 0::*) CG="${l#0::}";; esac; done 2>/dev/null < "$R/proc/self/cgroup"
 if [ -r "$R/sys/fs/cgroup/cgroup.controllers" ]; then
   kv cgroup.version 2
   p="$CG"; i=0

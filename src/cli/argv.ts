@@ -15,6 +15,8 @@ export interface Opt {
   alias?: string;
   /** Repeatable: every occurrence adds one value. */
   array?: boolean;
+  /** A string option that may be given bare (`--name` alone, or before another flag): its value is then ''. */
+  optionalValue?: boolean;
   choices?: readonly string[];
   required?: boolean;
   hidden?: boolean;
@@ -99,7 +101,7 @@ export function parseCommandLine(argv: string[], program: Program): Parsed {
     byFlag.set(`--${n}`, [n, o]);
     if (o.alias) byFlag.set(`-${o.alias}`, [n, o]);
   }
-  const given: string[] = [];
+  const given = new Set<string>();
   for (i++; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--') {
@@ -123,8 +125,8 @@ export function parseCommandLine(argv: string[], program: Program): Parsed {
     }
     if (!entry) {
       const bare = flag.replace(/^--?/, '');
-      const near = nearest(bare, Object.keys(command.options));
-      throw new UsageError(`Unknown argument: ${bare}${near ? ` (did you mean --${near}?)` : ''}`);
+      const near = bare.length >= 3 ? nearest(bare, Object.keys(command.options)) : undefined;
+      throw new UsageError(`Unknown argument: ${bare || a}${near ? ` (did you mean --${near}?)` : ''}`);
     }
     const [optName, opt] = entry;
     let value: unknown;
@@ -137,12 +139,16 @@ export function parseCommandLine(argv: string[], program: Program): Parsed {
       if (inline === undefined) {
         const next = argv[i + 1];
         // A value that starts with a dash is taken only as --name=-value (a negative number aside).
-        if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-\d/.test(next)))
+        const none = next === undefined || (next.startsWith('-') && next !== '-' && !/^-\d/.test(next));
+        if (none && opt.optionalValue) inline = '';
+        else if (none)
           throw new UsageError(
             `--${optName} needs a value${next === undefined ? '' : ` (for one that starts with a dash, write --${optName}=${next})`}`,
           );
-        inline = next;
-        i++;
+        else {
+          inline = next ?? '';
+          i++;
+        }
       }
       if (opt.type === 'number') {
         const n = inline.trim() === '' ? Number.NaN : Number(inline);
@@ -154,16 +160,18 @@ export function parseCommandLine(argv: string[], program: Program): Parsed {
         value = inline;
       }
     }
-    given.push(optName);
+    // A switch turned off (--no-local) is not "given": it conflicts with nothing.
+    if (value === false) given.delete(optName);
+    else given.add(optName);
     const key = camel(optName);
     if (opt.array) args[key] = [...((args[key] as unknown[] | undefined) ?? []), value];
     else args[key] = value;
   }
   for (const [a, others] of Object.entries(command.conflicts ?? {}))
     for (const b of others)
-      if (given.includes(a) && given.includes(b)) throw new UsageError(`--${a} and --${b} are mutually exclusive`);
+      if (given.has(a) && given.has(b)) throw new UsageError(`--${a} and --${b} are mutually exclusive`);
   for (const [n, o] of Object.entries(command.options))
-    if (o.required && !given.includes(n)) throw new UsageError(`Missing required argument: ${n}`);
+    if (o.required && !given.has(n)) throw new UsageError(`Missing required argument: ${n}`);
   if (command.positional) {
     const [first, ...extra] = positionals;
     if (first === undefined) throw new UsageError(command.positional.missing);
@@ -210,7 +218,7 @@ function programHelp(p: Program): string {
 
 function hint(o: Opt): string {
   if (o.choices) return `[${o.choices.join(' | ')}]`;
-  const kind = o.type === 'boolean' ? '' : `[${o.type}]`;
+  const kind = o.type === 'boolean' ? '' : o.optionalValue ? `[${o.type}, or none]` : `[${o.type}]`;
   const parts = [kind, o.array ? '[repeatable]' : '', o.required ? '[required]' : ''].filter(Boolean);
   return parts.join(' ');
 }

@@ -64,7 +64,7 @@ const CHECK: Command = {
       type: 'string',
       array: true,
       describe:
-        'extra report: junit=PATH, json=PATH, text=PATH, markdown=PATH (a CI summary, e.g. $GITHUB_STEP_SUMMARY); PATH - is stdout (repeatable)',
+        'extra report: junit=PATH, json=PATH, text=PATH, markdown=PATH (a CI summary, e.g. $GITHUB_STEP_SUMMARY); PATH - is stdout',
     },
     'fail-on': {
       type: 'string',
@@ -102,7 +102,7 @@ const CHECK: Command = {
     target: {
       type: 'string',
       array: true,
-      describe: 'extra egress target: host[:port], https://host[:port], http://host[:port], name=… (repeatable)',
+      describe: 'extra egress target: host[:port], https://host[:port], http://host[:port], name=…',
     },
     'egress-override': {
       type: 'string',
@@ -138,8 +138,9 @@ const CHECK: Command = {
     },
     'aws-log-group': {
       type: 'string',
+      optionalValue: true,
       describe:
-        "read the runner's recent errors from CloudWatch Logs: a log group, or an EKS cluster name for /aws/containerinsights/<cluster>/application (empty: from the kube context); needs logs:StartQuery and logs:GetQueryResults",
+        "read the runner's recent errors from CloudWatch Logs: a log group, or an EKS cluster name for /aws/containerinsights/<cluster>/application (no value: from the kube context); needs logs:StartQuery and logs:GetQueryResults",
     },
     'aws-region': {
       type: 'string',
@@ -226,18 +227,18 @@ const MANIFEST: Command = {
     arg: {
       type: 'string',
       array: true,
-      describe: 'extra argument for `check` in the Job, as --arg=--flag (repeatable)',
+      describe: 'extra argument for `check` in the Job, as --arg=--flag',
     },
     'sa-annotation': {
       type: 'string',
       array: true,
       describe:
-        'KEY=VALUE annotation on the ServiceAccount, e.g. eks.amazonaws.com/role-arn=… for the cloud-logs checks (repeatable)',
+        'KEY=VALUE annotation on the ServiceAccount, e.g. eks.amazonaws.com/role-arn=… for the cloud-logs checks',
     },
     'pod-label': {
       type: 'string',
       array: true,
-      describe: 'KEY=VALUE label on the Job pod, e.g. azure.workload.identity/use=true (repeatable)',
+      describe: 'KEY=VALUE label on the Job pod, e.g. azure.workload.identity/use=true',
     },
   },
 };

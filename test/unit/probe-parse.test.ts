@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseRaw, ProbeParseError, toFacts, mountFor, parseMountinfo } from '../../src/facts/pod/parse.ts';
 import { runLocalProbe } from '../../src/facts/local/probe.ts';
 import { makeFixture } from '../helpers/fixture-root.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { join } from 'node:path';
 
 const N = 'abc123';
 const wrap = (...lines: string[]) => [`@@RDP:${N}:begin:1`, ...lines, `@@RDP:${N}:end`].join('\n');
@@ -87,6 +89,51 @@ describe('probe output parser', () => {
       expect(f.identity.uid).not.toBeNull();
       expect(f.filesystem.paths['/tmp']).toBeUndefined();
     } finally {
+      fx.cleanup();
+    }
+  });
+});
+
+describe('the runtimes the probe starts in the background', () => {
+  it("start after the cgroup is read: the memory in use is the container's, not python3's", async () => {
+    // The stand-in python3 raises memory.current the moment it starts, as a real one (or a JVM) would.
+    const fx = makeFixture({
+      bin: {
+        python3:
+          '#!/bin/sh\necho 3221225472 > "$RD_ROOT/sys/fs/cgroup/memory.current"\necho rd-inline-ok Python 3.12.1\n',
+      },
+    });
+    try {
+      const f = await runLocalProbe({ root: fx.root, env: fx.env });
+      expect(f.runtimes.python?.inline?.out).toMatch(/rd-inline-ok/);
+      expect(f.cgroup.memoryUsage).toBe(1024 ** 3);
+    } finally {
+      fx.cleanup();
+    }
+  });
+
+  it('do not keep a stopped probe open: its timeout ends it while a runtime still runs', async () => {
+    // python3 that hangs (a security agent holding it, say): it records its pid, sleeps, then marks
+    // that it finished. The probe is stopped after 1 s; it must be over before python3 is.
+    const marks = tempDir('rd-marks-');
+    const fx = makeFixture({
+      env: { RD_MARKS: marks },
+      bin: { python3: `#!/bin/sh\necho $$ >> "$RD_MARKS/pids"\n/bin/sleep 15\n: > "$RD_MARKS/done"\n` },
+    });
+    try {
+      const outcome = await runLocalProbe({ root: fx.root, env: fx.env, timeoutMs: 1000 }).then(
+        () => 'facts',
+        (e: Error) => e.message,
+      );
+      expect(outcome).toMatch(/timed out/);
+      expect(existsSync(join(marks, 'done'))).toBe(false);
+    } finally {
+      for (const pid of readFileSync(join(marks, 'pids'), 'utf8').split('\n').filter(Boolean))
+        try {
+          process.kill(Number(pid));
+        } catch {
+          // already gone
+        }
       fx.cleanup();
     }
   });

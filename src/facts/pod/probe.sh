@@ -60,23 +60,7 @@ dump /proc/sys/vm/overcommit_memory
 dump /proc/sys/kernel/pid_max
 dump /etc/ld.so.preload
 
-# --- runtimes, started now ---------------------------------------------------------------------------
-# python3 (inline and from a file) and `java -version` start here, in the background, and are reported
-# at the end: a JVM's start (0.3-0.5 s) then overlaps the reads below instead of adding to them. Their
-# output goes to files in the first writable temp directory; with none, python3 has no file to run and
-# java runs where it is reported.
-PY=$(command -v python3 2>/dev/null)
-JV=$(command -v java 2>/dev/null)
-T=""
-for d in /tmp "${TMPDIR:-/tmp}"; do
-  if printf 'print("rd-file-ok")\n' > "$R$d/rd-probe-$$.py" 2>/dev/null; then T="$R$d/rd-probe-$$"; TD="$d"; break; fi
-done
-if [ -n "$PY" ] && [ -n "$T" ]; then
-  ( $TO python3 -c 'import sys; print("rd-inline-ok Python", sys.version.split()[0])' > "$T.pi" 2>&1; echo $? > "$T.pir" ) &
-  ( $TO python3 "$T.py" > "$T.pf" 2>&1; echo $? > "$T.pfr" ) &
-fi
-[ -n "$JV" ] && [ -n "$T" ] && { $TO java -version > "$T.jv" 2>&1 & }
-
+# --- java processes already running ------------------------------------------------------------------
 # JVM flags of running java processes: only -X options, so no -Dsecret=... ever leaves.
 for f in $(grep -l java "$R"/proc/[0-9]*/cmdline 2>/dev/null | head -n 20); do
   p="${f%/cmdline}"
@@ -95,6 +79,50 @@ for v in JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS JAVA_OPTS; do
   set -f; fl=""; for t in $c; do case "$t" in -X*) fl="$fl $t";; esac; done; set +f
   [ -n "$c" ] && kv "jvm.env:$v" "$fl"
 done
+
+# --- cgroups: v2 unified (leaf and ancestors, for the effective limit) and v1 controllers -------------
+dump /proc/self/cgroup
+CG=""
+[ -r "$R/proc/self/cgroup" ] && while IFS= read -r l || [ -n "$l" ]; do case "$l" in 0::*) CG="${l#0::}";; esac; done 2>/dev/null < "$R/proc/self/cgroup"
+if [ -r "$R/sys/fs/cgroup/cgroup.controllers" ]; then
+  kv cgroup.version 2
+  p="$CG"; i=0
+  while [ $i -lt 10 ]; do
+    for f in memory.max memory.current memory.events pids.max pids.current cpu.max; do dump "/sys/fs/cgroup${p%/}/$f"; done
+    [ -z "$p" ] || [ "$p" = "/" ] && break
+    p="${p%/*}"; i=$((i + 1))
+  done
+elif [ -d "$R/sys/fs/cgroup/memory" ] || [ -d "$R/sys/fs/cgroup/cpu" ] || [ -d "$R/sys/fs/cgroup/pids" ]; then
+  kv cgroup.version 1
+  for c in memory cpu pids cpu,cpuacct; do
+    sub=$(sed -n "s/^[0-9]*:\\([^:]*,\\)\\{0,1\\}$c\\(,[^:]*\\)\\{0,1\\}:\\(.*\\)/\\3/p" "$R/proc/self/cgroup" 2>/dev/null | head -n 1)
+    for base in "/sys/fs/cgroup/$c$sub" "/sys/fs/cgroup/$c"; do
+      for f in memory.limit_in_bytes memory.usage_in_bytes memory.oom_control memory.failcnt cpu.cfs_quota_us cpu.cfs_period_us pids.max pids.current; do dump "${base%/}/$f"; done
+    done
+  done
+else
+  kv cgroup.version none
+fi
+
+# --- runtimes, started now ---------------------------------------------------------------------------
+# python3 (inline and from a file) and `java -version` start here, in the background, and are reported
+# at the end: a JVM's start (0.3-0.5 s) then overlaps the reads below instead of adding to them. They
+# start after the cgroup reads, so the memory and pids in use are the container's, not theirs. Their
+# output goes to files in the first writable temp directory (removed on any exit); with none, python3
+# has no file to run and java runs where it is reported. Their stdio is never the probe's own, so a
+# probe that is stopped is not kept open by them.
+PY=$(command -v python3 2>/dev/null)
+JV=$(command -v java 2>/dev/null)
+T=""
+for d in /tmp "${TMPDIR:-/tmp}"; do
+  if printf 'print("rd-file-ok")\n' > "$R$d/rd-probe-$$.py" 2>/dev/null; then T="$R$d/rd-probe-$$"; TD="$d"; break; fi
+done
+[ -n "$T" ] && trap 'rm -f "$T.py" "$T.pi" "$T.pir" "$T.pf" "$T.pfr" "$T.jv"' EXIT && trap 'exit 129' HUP && trap 'exit 130' INT && trap 'exit 143' TERM
+if [ -n "$PY" ] && [ -n "$T" ]; then
+  ( $TO python3 -c 'import sys; print("rd-inline-ok Python", sys.version.split()[0])' > "$T.pi" 2>&1; echo $? > "$T.pir" ) < /dev/null > /dev/null 2>&1 &
+  ( $TO python3 "$T.py" > "$T.pf" 2>&1; echo $? > "$T.pfr" ) < /dev/null > /dev/null 2>&1 &
+fi
+[ -n "$JV" ] && [ -n "$T" ] && { $TO java -version < /dev/null > "$T.jv" 2>&1 & }
 
 # --- filesystem ---------------------------------------------------------------------------------------
 WD="${MTLN_EMERALD_WORKING_DIR:-/home}/${U:-${USER:-agentuser}}"
@@ -118,30 +146,6 @@ if [ -r "$R/etc/passwd" ]; then
 fi
 if [ -r "$R/etc/group" ]; then
   if grep -q '^restricteduser:' "$R/etc/group" 2>/dev/null; then kv group.restricteduser yes; else kv group.restricteduser no; fi
-fi
-
-# --- cgroups: v2 unified (leaf and ancestors, for the effective limit) and v1 controllers -------------
-dump /proc/self/cgroup
-CG=""
-[ -r "$R/proc/self/cgroup" ] && while IFS= read -r l; do case "$l" in 0::*) CG="${l#0::}";; esac; done 2>/dev/null < "$R/proc/self/cgroup"
-if [ -r "$R/sys/fs/cgroup/cgroup.controllers" ]; then
-  kv cgroup.version 2
-  p="$CG"; i=0
-  while [ $i -lt 10 ]; do
-    for f in memory.max memory.current memory.events pids.max pids.current cpu.max; do dump "/sys/fs/cgroup${p%/}/$f"; done
-    [ -z "$p" ] || [ "$p" = "/" ] && break
-    p="${p%/*}"; i=$((i + 1))
-  done
-elif [ -d "$R/sys/fs/cgroup/memory" ] || [ -d "$R/sys/fs/cgroup/cpu" ] || [ -d "$R/sys/fs/cgroup/pids" ]; then
-  kv cgroup.version 1
-  for c in memory cpu pids cpu,cpuacct; do
-    sub=$(sed -n "s/^[0-9]*:\\([^:]*,\\)\\{0,1\\}$c\\(,[^:]*\\)\\{0,1\\}:\\(.*\\)/\\3/p" "$R/proc/self/cgroup" 2>/dev/null | head -n 1)
-    for base in "/sys/fs/cgroup/$c$sub" "/sys/fs/cgroup/$c"; do
-      for f in memory.limit_in_bytes memory.usage_in_bytes memory.oom_control memory.failcnt cpu.cfs_quota_us cpu.cfs_period_us pids.max pids.current; do dump "${base%/}/$f"; done
-    done
-  done
-else
-  kv cgroup.version none
 fi
 
 # --- environment: names for everything relevant, values only for the non-secret allow-list -----------
@@ -178,9 +182,9 @@ wait
 kv python.path "$PY"
 if [ -n "$PY" ]; then
   if [ -n "$T" ]; then
-    read -r rc < "$T.pir"; kv python.inline.rc "$rc"; kv python.inline.out "$(head -c 300 "$T.pi")"
+    rc=""; read -r rc 2>/dev/null < "$T.pir"; kv python.inline.rc "$rc"; kv python.inline.out "$(head -c 300 "$T.pi")"
     kv python.file.dir "$TD"
-    read -r rc < "$T.pfr"; kv python.file.rc "$rc"; kv python.file.out "$(head -c 300 "$T.pf")"
+    rc=""; read -r rc 2>/dev/null < "$T.pfr"; kv python.file.rc "$rc"; kv python.file.out "$(head -c 300 "$T.pf")"
   else
     out=$($TO python3 -c 'import sys; print("rd-inline-ok Python", sys.version.split()[0])' 2>&1); rc=$?
     kv python.inline.rc "$rc"; kv python.inline.out "$(printf '%s' "$out" | head -c 300)"
@@ -192,5 +196,4 @@ if [ -n "$JV" ]; then
   if [ -n "$T" ]; then out=$(head -c 65536 "$T.jv"); else out=$($TO java -version 2>&1); fi
   kv java.version "$(printf '%s\n' "$out" | sed -n '/version "/{p;q;}')"
 fi
-[ -n "$T" ] && rm -f "$T.py" "$T.pi" "$T.pir" "$T.pf" "$T.pfr" "$T.jv"
 printf '@@RDP:%s:end\n' "$N"

@@ -146,7 +146,7 @@ export function parseCommandLine(argv: string[], program: Program): Parsed {
             `--${optName} needs a value${next === undefined ? '' : ` (for one that starts with a dash, write --${optName}=${next})`}`,
           );
         else {
-          inline = next ?? '';
+          inline = next;
           i++;
         }
       }
@@ -172,13 +172,13 @@ export function parseCommandLine(argv: string[], program: Program): Parsed {
       if (given.has(a) && given.has(b)) throw new UsageError(`--${a} and --${b} are mutually exclusive`);
   for (const [n, o] of Object.entries(command.options))
     if (o.required && !given.has(n)) throw new UsageError(`Missing required argument: ${n}`);
+  const [word, ...extra] = positionals;
   if (command.positional) {
-    const [first, ...extra] = positionals;
-    if (first === undefined) throw new UsageError(command.positional.missing);
-    args[command.positional.name] = first;
-    positionals.splice(0, positionals.length, ...extra);
+    if (word === undefined) throw new UsageError(command.positional.missing);
+    args[command.positional.name] = word;
   }
-  if (positionals.length > 0) throw new UsageError(`Unknown argument: ${positionals[0]}`);
+  const stray = command.positional ? extra[0] : word;
+  if (stray !== undefined) throw new UsageError(`Unknown argument: ${stray}`);
   return { kind: 'run', command: command.name, args };
 }
 

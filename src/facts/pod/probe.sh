@@ -112,6 +112,7 @@ fi
 # has no file to run and java runs where it is reported. Their stdio is never the probe's own, so a
 # probe that is stopped is not kept open by them.
 PY=$(command -v python3 2>/dev/null)
+PYI='import sys; print("rd-inline-ok Python", sys.version.split()[0])'
 JV=$(command -v java 2>/dev/null)
 T=""
 for d in /tmp "${TMPDIR:-/tmp}"; do
@@ -119,7 +120,7 @@ for d in /tmp "${TMPDIR:-/tmp}"; do
 done
 [ -n "$T" ] && trap 'rm -f "$T.py" "$T.pi" "$T.pir" "$T.pf" "$T.pfr" "$T.jv"' EXIT && trap 'exit 129' HUP && trap 'exit 130' INT && trap 'exit 143' TERM
 if [ -n "$PY" ] && [ -n "$T" ]; then
-  ( $TO python3 -c 'import sys; print("rd-inline-ok Python", sys.version.split()[0])' > "$T.pi" 2>&1; echo $? > "$T.pir" ) < /dev/null > /dev/null 2>&1 &
+  ( $TO python3 -c "$PYI" > "$T.pi" 2>&1; echo $? > "$T.pir" ) < /dev/null > /dev/null 2>&1 &
   ( $TO python3 "$T.py" > "$T.pf" 2>&1; echo $? > "$T.pfr" ) < /dev/null > /dev/null 2>&1 &
 fi
 [ -n "$JV" ] && [ -n "$T" ] && { $TO java -version < /dev/null > "$T.jv" 2>&1 & }
@@ -186,7 +187,7 @@ if [ -n "$PY" ]; then
     kv python.file.dir "$TD"
     rc=""; read -r rc 2>/dev/null < "$T.pfr"; kv python.file.rc "$rc"; kv python.file.out "$(head -c 300 "$T.pf")"
   else
-    out=$($TO python3 -c 'import sys; print("rd-inline-ok Python", sys.version.split()[0])' 2>&1); rc=$?
+    out=$($TO python3 -c "$PYI" 2>&1); rc=$?
     kv python.inline.rc "$rc"; kv python.inline.out "$(printf '%s' "$out" | head -c 300)"
     kv python.file.rc unwritable
   fi

@@ -249,29 +249,36 @@ const mixedPods = edit(healthyCluster(), (f) => {
   ];
 });
 
+/**
+ * The first runner pod running again `runningForMs` after its second restart (the last exit `exitCode`,
+ * Error), with a BackOff event for it: a crash loop or a recovery, depending on how long ago.
+ */
+function restartedAfterBackOff(o: { ready: boolean; runningForMs: number; exitCode: number }) {
+  return edit(
+    firstPod((p) => {
+      Object.assign(runnerStatus(p), {
+        ready: o.ready,
+        restartCount: 2,
+        state: { running: { startedAt: new Date(NOW - o.runningForMs).toISOString() } },
+        lastState: { terminated: { reason: 'Error', exitCode: o.exitCode } },
+      });
+    }),
+    (f) => {
+      f.runnerEvents = [
+        event('matillion-runner-app-7d9f-aaaaa', {
+          reason: 'BackOff',
+          message: 'Back-off restarting failed container matillion-runner-pods in pod matillion-runner-app-7d9f-aaaaa',
+        }),
+      ];
+    },
+  );
+}
+
 const podHealthTable = table(podHealth, {
   valid: [
     {
       name: 'recovered: running and Ready for an hour after two restarts, an old BackOff event: restarts only, no crash loop',
-      facts: edit(
-        firstPod((p) => {
-          Object.assign(runnerStatus(p), {
-            ready: true,
-            restartCount: 2,
-            state: { running: { startedAt: new Date(NOW - 3_600_000).toISOString() } },
-            lastState: { terminated: { reason: 'Error', exitCode: 3 } },
-          });
-        }),
-        (f) => {
-          f.runnerEvents = [
-            event('matillion-runner-app-7d9f-aaaaa', {
-              reason: 'BackOff',
-              message:
-                'Back-off restarting failed container matillion-runner-pods in pod matillion-runner-app-7d9f-aaaaa',
-            }),
-          ];
-        },
-      ),
+      facts: restartedAfterBackOff({ ready: true, runningForMs: 3_600_000, exitCode: 3 }),
       codes: ['healthy', 'healthy'],
     },
     {
@@ -357,48 +364,12 @@ const podHealthTable = table(podHealth, {
     },
     {
       name: 'a crash loop seen while the container is briefly running again: non-zero last exit and BackOff events',
-      facts: edit(
-        firstPod((p) => {
-          Object.assign(runnerStatus(p), {
-            ready: false,
-            restartCount: 2,
-            state: { running: { startedAt: new Date(NOW) } },
-            lastState: { terminated: { reason: 'Error', exitCode: 2 } },
-          });
-        }),
-        (f) => {
-          f.runnerEvents = [
-            event('matillion-runner-app-7d9f-aaaaa', {
-              reason: 'BackOff',
-              message:
-                'Back-off restarting failed container matillion-runner-pods in pod matillion-runner-app-7d9f-aaaaa',
-            }),
-          ];
-        },
-      ),
+      facts: restartedAfterBackOff({ ready: false, runningForMs: 0, exitCode: 2 }),
       codes: ['crash-loop', 'healthy'],
     },
     {
       name: 'a crash loop seen seconds after a restart, Ready already (no readiness probe): still a crash loop',
-      facts: edit(
-        firstPod((p) => {
-          Object.assign(runnerStatus(p), {
-            ready: true,
-            restartCount: 2,
-            state: { running: { startedAt: new Date(NOW - 3_000).toISOString() } },
-            lastState: { terminated: { reason: 'Error', exitCode: 3 } },
-          });
-        }),
-        (f) => {
-          f.runnerEvents = [
-            event('matillion-runner-app-7d9f-aaaaa', {
-              reason: 'BackOff',
-              message:
-                'Back-off restarting failed container matillion-runner-pods in pod matillion-runner-app-7d9f-aaaaa',
-            }),
-          ];
-        },
-      ),
+      facts: restartedAfterBackOff({ ready: true, runningForMs: 3_000, exitCode: 3 }),
       codes: ['crash-loop', 'healthy'],
       expect: message(/exited with code 3 \(Error\) and has been restarted 2 times/),
     },
